@@ -1,0 +1,1 @@
+"""facespeak: one portrait + text -> a talking-head video with synchronised speech."""

@@ -1,0 +1,166 @@
+"""Typed objects passed between pipeline stages.
+
+Every stage takes and returns these frozen dataclasses; no dicts, paths or
+globals travel between stages. Units are in the field names (``_s`` seconds,
+``_px`` pixels, ``_deg`` degrees) and array shapes in the field docs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+# --------------------------------------------------------------------- text
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of normalised, speakable text."""
+
+    text: str
+    """Words only: numbers, dates, symbols and abbreviations already spelled out."""
+    pause_after_s: float
+    """Silence to insert after this sentence (from its closing punctuation)."""
+
+
+# ------------------------------------------------------------------- speech
+@dataclass(frozen=True)
+class Phone:
+    """One phone of the synthesised speech, on the audio's time axis."""
+
+    symbol: str
+    """IPA symbol (e.g. ``"p"``, ``"aɪ"``); ``""`` for silence."""
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class Word:
+    """One spoken word, on the audio's time axis."""
+
+    text: str
+    start_s: float
+    end_s: float
+    stressed: bool = False
+    """True for words that carry sentence stress (content words); drives nods."""
+
+
+@dataclass(frozen=True, eq=False)
+class Speech:
+    """A waveform with its phone and word timelines."""
+
+    samples: np.ndarray
+    """(n,) float32 mono waveform in [-1, 1]."""
+    sample_rate: int
+    phones: tuple[Phone, ...]
+    words: tuple[Word, ...]
+    engine: str = ""
+    voice: str = ""
+    language: str = ""
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """One voice an engine offers."""
+
+    engine: str
+    name: str
+    languages: tuple[str, ...]
+    gender: str = ""
+    """"female", "male" or "" when the engine does not say."""
+    description: str = ""
+
+
+# --------------------------------------------------------------------- face
+@dataclass(frozen=True, eq=False)
+class Portrait:
+    """A decoded portrait, upright (EXIF orientation applied), RGB."""
+
+    pixels: np.ndarray
+    """(H, W, 3) uint8 RGB."""
+    name: str = ""
+
+    @property
+    def width(self) -> int:
+        return int(self.pixels.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.pixels.shape[0])
+
+
+@dataclass(frozen=True)
+class HeadPose:
+    """Head orientation; yaw + = nose toward image left, pitch + = head down,
+    roll + = clockwise in the image (the convention of REAL_FOOTAGE_STATS.md)."""
+
+    yaw_deg: float
+    pitch_deg: float
+    roll_deg: float
+
+
+@dataclass(frozen=True, eq=False)
+class FaceGeometry:
+    """The face found in a portrait."""
+
+    landmarks_px: np.ndarray
+    """(478, 3) float32 MediaPipe Face Mesh points: x, y in image pixels, z in
+    pixels (scaled like x), smaller z = nearer the camera. 468 mesh + 10 iris."""
+    bbox_px: tuple[int, int, int, int]
+    """(x0, y0, x1, y1) of the landmarks, in pixels."""
+    pose: HeadPose
+    canonical_px: np.ndarray
+    """(478, 3) float32 landmarks with head rotation removed (frontal), same
+    scale and centre as ``landmarks_px``."""
+    iod_px: float
+    """Inter-ocular distance (outer eye corners 33-263, 3-D), the face's unit of size."""
+    faces_found: int = 1
+    """How many faces the detector saw; the largest one is this one."""
+
+    @property
+    def mouth_aperture(self) -> float:
+        """Inner-lip gap (13-14) divided by the inter-ocular distance."""
+        gap = np.linalg.norm(self.landmarks_px[13] - self.landmarks_px[14])
+        return float(gap / self.iod_px)
+
+
+# ------------------------------------------------------------------- motion
+MOTION_CHANNELS: tuple[str, ...] = (
+    "jaw_open",      # 0 closed .. 1 wide open (about 0.35 inter-ocular distances)
+    "lip_width",     # -1 puckered .. 0 rest .. +1 spread
+    "lip_round",     # 0 .. 1 protruded/rounded (o, u, w)
+    "lip_press",     # 0 .. 1 lips pressed shut (p, b, m), overrides the opening
+    "tongue",        # 0 .. 1 tongue tip visible behind the upper teeth (l, n, t, d, th)
+    "blink",         # 0 open .. 1 eyelids fully closed
+    "yaw_deg",
+    "pitch_deg",
+    "roll_deg",
+    "shift_x",       # head translation, inter-ocular distances (+ = image right)
+    "shift_y",       # (+ = image down)
+)
+
+
+@dataclass(frozen=True, eq=False)
+class MotionTrack:
+    """A per-frame performance: one value per channel per output frame."""
+
+    fps: float
+    channels: dict[str, np.ndarray] = field(repr=False)
+    """Channel name (see ``MOTION_CHANNELS``) -> (n_frames,) float32."""
+    phones: tuple[Phone, ...] = ()
+    words: tuple[Word, ...] = ()
+
+    @property
+    def n_frames(self) -> int:
+        return int(len(next(iter(self.channels.values())))) if self.channels else 0
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_frames / self.fps
+
+    def frame(self, i: int) -> dict[str, float]:
+        return {k: float(v[i]) for k, v in self.channels.items()}
