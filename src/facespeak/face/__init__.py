@@ -1,1 +1,1 @@
-
+"""Face stage: load the portrait, find the face, its pose and canonical shape."""
