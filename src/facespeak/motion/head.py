@@ -1,0 +1,124 @@
+"""Head motion and blinks from a seeded stochastic model.
+
+Head angles are smoothed noise (a critically damped second-order filter on
+white noise) scaled to the spread measured on real talking clips
+(REAL_FOOTAGE_STATS.md: std yaw/pitch/roll 4.6/4.7/2.5 deg, autocorrelation
+time about 0.4-0.6 s), livelier while speaking, plus a nod (pitch down, then
+back) on stressed words. Blinks are a Poisson process (~17/min) with a refractory
+gap, more likely just after a sentence ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import lfilter
+
+from facespeak.types import Word
+
+
+@dataclass(frozen=True)
+class HeadStyle:
+    """How the head moves; all angles in degrees."""
+
+    yaw_std_deg: float = 4.0
+    pitch_std_deg: float = 3.2
+    roll_std_deg: float = 1.8
+    time_constant_s: float = 0.35
+    """Smoothing of the wandering; larger is slower, steadier motion."""
+    nod_deg: float = 3.0
+    """Peak pitch of a nod on a stressed word."""
+    idle_scale: float = 0.55
+    """Motion amplitude in pauses relative to speech."""
+    shift_per_deg: float = 0.004
+    """Head translation (inter-ocular distances) per degree of rotation."""
+    scale: float = 1.0
+    """Overall multiplier (``--head-motion``); 0 keeps the head still."""
+
+
+def smooth_noise(rng: np.random.Generator, n: int, fps: float, tau_s: float) -> np.ndarray:
+    """Unit-variance, zero-mean noise with correlation time about ``tau_s``."""
+    pad = int(4 * tau_s * fps) + 1
+    white = rng.standard_normal(n + pad)
+    a = np.exp(-1.0 / (tau_s * fps))
+    once = lfilter([1 - a], [1, -a], white)
+    twice = lfilter([1 - a], [1, -a], once)[pad:]  # two poles: smooth velocity
+    twice -= twice.mean()
+    return twice / (twice.std() + 1e-12)
+
+
+def speech_activity(words: tuple[Word, ...], times_s: np.ndarray, ramp_s: float = 0.3
+                    ) -> np.ndarray:
+    """0 in silence, 1 while speaking, with soft ramps."""
+    act = np.zeros(len(times_s))
+    for w in words:
+        act[(times_s >= w.start_s) & (times_s < w.end_s)] = 1.0
+    k = max(int(ramp_s / max(times_s[1] - times_s[0], 1e-3)) if len(times_s) > 1 else 1, 1)
+    kernel = np.hanning(2 * k + 1)
+    return np.convolve(act, kernel / kernel.sum(), mode="same")
+
+
+def nod_curve(words: tuple[Word, ...], times_s: np.ndarray, rng: np.random.Generator,
+              depth_deg: float) -> np.ndarray:
+    """Pitch added by nods: a smooth dip starting at each stressed word's onset."""
+    pitch = np.zeros(len(times_s))
+    last = -10.0
+    for w in words:
+        if not w.stressed or w.start_s - last < 0.7:
+            continue
+        last = w.start_s
+        length = rng.uniform(0.35, 0.55)
+        phase = (times_s - w.start_s + 0.05) / length
+        inside = (phase > 0) & (phase < 1)
+        pitch[inside] += depth_deg * rng.uniform(0.6, 1.0) * np.sin(np.pi * phase[inside]) ** 2
+    return pitch
+
+
+def head_channels(words: tuple[Word, ...], n_frames: int, fps: float, seed: int,
+                  style: HeadStyle = HeadStyle()) -> dict[str, np.ndarray]:
+    """yaw/pitch/roll (degrees) and shift_x/shift_y (inter-ocular distances)."""
+    rng = np.random.default_rng([seed, 1])
+    times = np.arange(n_frames) / fps
+    gain = style.idle_scale + (1 - style.idle_scale) * speech_activity(words, times)
+    tau = style.time_constant_s
+    yaw = style.yaw_std_deg * gain * smooth_noise(rng, n_frames, fps, tau * 1.3)
+    pitch = style.pitch_std_deg * gain * smooth_noise(rng, n_frames, fps, tau)
+    roll = style.roll_std_deg * gain * smooth_noise(rng, n_frames, fps, tau * 1.6)
+    pitch += nod_curve(words, times, rng, style.nod_deg)
+    rigid = {
+        "yaw_deg": yaw, "pitch_deg": pitch, "roll_deg": roll,
+        "shift_x": -style.shift_per_deg * yaw,
+        "shift_y": style.shift_per_deg * 0.5 * pitch,
+    }
+    channels = {k: (style.scale * v).astype(np.float32) for k, v in rigid.items()}
+    # Breathing stays with a still head, so it never looks frozen.
+    channels["shift_y"] += (0.004 * np.sin(2 * np.pi * 0.25 * times + rng.uniform(0, 6.3))
+                            ).astype(np.float32)
+    return channels
+
+
+def blink_channel(n_frames: int, fps: float, seed: int, sentence_ends_s: list[float],
+                  rate_per_min: float = 17.0) -> np.ndarray:
+    """Eyelid closure 0..1 per frame: fast close, slower open, 120-260 ms each."""
+    rng = np.random.default_rng([seed, 2])
+    duration = n_frames / fps
+    starts: list[float] = []
+    t = rng.uniform(0.4, 2.0)
+    while t < duration - 0.3:
+        starts.append(t)
+        t += 1.2 + rng.exponential(60.0 / rate_per_min - 1.2)
+    # People blink at phrase boundaries: pull the nearest blink onto a sentence end.
+    for end in sentence_ends_s:
+        near = [i for i, s in enumerate(starts) if abs(s - end) < 1.0]
+        if near:
+            starts[near[0]] = end + 0.05
+    times = np.arange(n_frames) / fps
+    closure = np.zeros(n_frames)
+    for s in starts:
+        length = rng.uniform(0.14, 0.26)
+        phase = (times - s) / length
+        rise = np.clip(phase / 0.35, 0, 1)
+        fall = np.clip((1 - phase) / 0.65, 0, 1)
+        closure = np.maximum(closure, np.minimum(rise, fall) ** 0.7 * (phase > 0) * (phase < 1))
+    return closure.astype(np.float32)

@@ -1,0 +1,149 @@
+"""Phones -> mouth channels: an IPA -> viseme table and dominance-function
+coarticulation (Cohen & Massaro 1993): every phone pulls each channel toward
+its target with a weight that decays exponentially away from the phone's
+centre, so neighbouring phones blend instead of stepping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from facespeak.types import Phone
+
+MOUTH_CHANNELS = ("jaw_open", "lip_width", "lip_round", "lip_press", "tongue")
+
+
+@dataclass(frozen=True)
+class Viseme:
+    """Mouth targets of one phone class, plus how strongly it holds them."""
+
+    jaw_open: float
+    lip_width: float = 0.0
+    lip_round: float = 0.0
+    lip_press: float = 0.0
+    tongue: float = 0.0
+    dominance: float = 1.0
+    """Peak weight against neighbours; bilabials must win, so theirs is high."""
+
+    def targets(self) -> tuple[float, ...]:
+        return (self.jaw_open, self.lip_width, self.lip_round, self.lip_press, self.tongue)
+
+
+REST = Viseme(0.0, dominance=0.6)
+_CLASSES: dict[str, Viseme] = {
+    "bilabial": Viseme(0.0, lip_press=1.0, dominance=12.0),
+    "labiodental": Viseme(0.06, lip_press=0.65, dominance=5.0),
+    "dental": Viseme(0.16, tongue=1.0, dominance=2.0),
+    "alveolar": Viseme(0.18, lip_width=0.1, tongue=0.7, dominance=1.0),
+    "lateral": Viseme(0.24, tongue=1.0, dominance=1.2),
+    "sibilant": Viseme(0.07, lip_width=0.35, dominance=2.0),
+    "postalveolar": Viseme(0.12, lip_width=-0.3, lip_round=0.6, dominance=2.5),
+    "velar": Viseme(0.24, dominance=0.6),
+    "glottal": Viseme(0.30, dominance=0.2),
+    "rhotic": Viseme(0.16, lip_width=-0.2, lip_round=0.5, dominance=1.5),
+    "w": Viseme(0.08, lip_width=-0.6, lip_round=1.0, dominance=3.0),
+    "j": Viseme(0.14, lip_width=0.5, dominance=1.0),
+    "close_front": Viseme(0.22, lip_width=0.7, dominance=1.0),
+    "mid_front": Viseme(0.42, lip_width=0.45, dominance=1.0),
+    "open_front": Viseme(0.72, lip_width=0.35, dominance=1.0),
+    "open": Viseme(0.88, lip_width=0.1, dominance=1.0),
+    "open_back": Viseme(0.62, lip_width=-0.25, lip_round=0.55, dominance=1.2),
+    "mid_back": Viseme(0.45, lip_width=-0.45, lip_round=0.8, dominance=1.5),
+    "close_back": Viseme(0.24, lip_width=-0.6, lip_round=1.0, dominance=2.0),
+    "central": Viseme(0.36, dominance=0.7),
+    "nasal_velar": Viseme(0.2, dominance=0.6),
+}
+
+# IPA symbol (or its first character) -> class. Diphthongs are split upstream.
+_IPA: dict[str, str] = {}
+for _cls, _symbols in {
+    "bilabial": "p b m ɓ ʙ ɸ β",
+    "labiodental": "f v ɱ ʋ",
+    "dental": "θ ð",
+    "alveolar": "t d n ɾ ɗ ʈ ɖ ɳ ts dz",
+    "lateral": "l ɫ ɭ ʎ ɬ ɮ",
+    "sibilant": "s z ɕ ʑ ʂ ʐ",
+    "postalveolar": "ʃ ʒ tʃ dʒ tɕ dʑ ʈʂ",
+    "velar": "k g ɡ x ɣ q ɢ χ ʁ c ɟ ç ʝ",
+    "nasal_velar": "ŋ ɲ ɴ",
+    "glottal": "h ɦ ʔ ħ ʕ",
+    "rhotic": "r ɹ ɻ ʀ ɚ ɝ",
+    "w": "w ʍ ɥ",
+    "j": "j",
+    "close_front": "i iː ɪ y yː ʏ ɨ",
+    "mid_front": "e eː ɛ ɛː ø œ",
+    "open_front": "æ a aː ɶ",
+    "open": "ɑ ɑː ʌ ɐ ä",
+    "open_back": "ɒ ɔ ɔː",
+    "mid_back": "o oː ɤ ɵ",
+    "close_back": "u uː ʊ ɯ ʉ",
+    "central": "ə ɜ ɜː ɘ ᵻ",
+}.items():
+    for _s in _symbols.split():
+        _IPA[_s] = _cls
+
+_DIACRITICS = "ˈˌːˑ̩̯̪̥̬̃ʰʲʷˠˤ̚ʼ˞ ̝̞̟̠̈"
+
+
+def viseme_for(symbol: str) -> Viseme:
+    """The viseme of one IPA phone; silence and unknown symbols rest."""
+    if not symbol:
+        return REST
+    if symbol in _IPA:
+        return _CLASSES[_IPA[symbol]]
+    bare = "".join(ch for ch in symbol if ch not in _DIACRITICS)
+    for length in (2, 1):
+        cls = _IPA.get(bare[:length])
+        if cls:
+            return _CLASSES[cls]
+    return _CLASSES["central"] if bare else REST
+
+
+def split_diphthongs(phones: tuple[Phone, ...]) -> list[Phone]:
+    """Split two-vowel symbols (aɪ, oʊ, ...) into two timed halves (60/40)."""
+    out: list[Phone] = []
+    for ph in phones:
+        bare = "".join(ch for ch in ph.symbol if ch not in _DIACRITICS)
+        first, second = bare[:1], bare[1:]
+        if (len(bare) == 2 and _IPA.get(first, "").endswith(("front", "back", "open", "central"))
+                and _IPA.get(second, "").endswith(("front", "back", "open", "central"))):
+            mid = ph.start_s + 0.6 * (ph.end_s - ph.start_s)
+            out += [Phone(first, ph.start_s, mid), Phone(second, mid, ph.end_s)]
+        else:
+            out.append(ph)
+    return out
+
+
+def mouth_channels(phones: tuple[Phone, ...], times_s: np.ndarray,
+                   spread_s: float = 0.045) -> dict[str, np.ndarray]:
+    """Blend every phone's targets at ``times_s`` with dominance functions.
+
+    Each phone's dominance is ``d · exp(-(|t - centre| / (half + spread)) ** 1.5)``:
+    flat over the phone itself, decaying over ``spread_s`` beyond it.
+    """
+    parts = split_diphthongs(phones)
+    if not parts:
+        return {name: np.zeros(len(times_s), np.float32) for name in MOUTH_CHANNELS}
+    centres = np.array([(p.start_s + p.end_s) / 2 for p in parts])
+    halves = np.array([max(p.end_s - p.start_s, 0.02) / 2 for p in parts])
+    visemes = [viseme_for(p.symbol) for p in parts]
+    targets = np.array([v.targets() for v in visemes])            # (P, 5)
+    strength = np.array([v.dominance for v in visemes])           # (P,)
+    dist = np.abs(times_s[:, None] - centres[None, :])            # (T, P)
+    dom = strength * np.exp(-(np.maximum(dist - 0.5 * halves, 0) / (0.5 * halves + spread_s)) ** 1.5)
+    dom += 1e-6  # keeps far-from-speech frames defined (they rest)
+    blended = dom @ targets / dom.sum(axis=1, keepdims=True)      # (T, 5)
+    return {name: blended[:, i].astype(np.float32) for i, name in enumerate(MOUTH_CHANNELS)}
+
+
+def force_bilabial_closures(channels: dict[str, np.ndarray], phones: tuple[Phone, ...],
+                            fps: float) -> None:
+    """p/b/m close the lips fully at the frame nearest their middle, whatever
+    the neighbours (the articulation check of ``facespeak eval`` measures this)."""
+    press = channels["lip_press"]
+    for ph in phones:
+        if _IPA.get(ph.symbol) == "bilabial":
+            i = int(round((ph.start_s + ph.end_s) / 2 * fps))
+            if 0 <= i < len(press):
+                press[i] = 1.0
