@@ -1,0 +1,152 @@
+"""The inside of the mouth where the lips part.
+
+Painted per frame in a small box around the lips, in mouth coordinates
+(u across the mouth, -1..1 corner to corner; v down, in inter-ocular
+distances): a dark cavity, upper teeth fixed to the skull just under the
+upper lip, lower teeth riding on the jaw, and a tongue that rises for
+l/n/t/d/th. Colours come from the portrait's lips and skin so the interior
+sits in the same light. Portraits that already show teeth keep their own:
+that patch moves rigidly with the head and the painted interior only fills
+what it does not cover. The lips' anti-aliased inner contour is the mask, so
+there is no box or halo.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from facespeak.face import geometry as g
+from facespeak.render.rig import FaceRig, RigPose
+
+INNER_POLYGON = list(g.INNER_LIP_UPPER) + list(reversed(g.INNER_LIP_LOWER[1:-1]))
+SUBPIXEL_BITS = 4
+SHOWS_TEETH_GAP = 0.02
+"""Source inner-lip gaps (IOD) above this are taken to show the portrait's own teeth."""
+
+
+class MouthPainter:
+    def __init__(self, image: np.ndarray, rig: FaceRig):
+        self.rig = rig
+        self.iod = rig.iod
+        mesh = rig.mesh
+        self.lip_rgb = _mean_colour(image, mesh[list(g.OUTER_LIP_LOWER)][:, :2])
+        skin = _mean_colour(image, mesh[[50, 280, 205, 425, 187, 411]][:, :2])
+        light = float(np.clip(skin.mean() / 165.0, 0.45, 1.15))
+        self.teeth_rgb = np.clip(np.array([236.0, 230.0, 216.0]) * light
+                                 * (0.88 + 0.12 * skin / max(skin.mean(), 1)), 0, 255)
+        self.cavity_rgb = self.lip_rgb * 0.3 + 4
+        self.tongue_rgb = np.clip(self.lip_rgb * 0.75 + np.array([25, 4, 6]), 0, 255)
+        self.own_teeth = rig.source_gap > SHOWS_TEETH_GAP
+        self.source_image = image
+        if self.own_teeth:
+            self.source_mask = _polygon_mask(image.shape[:2], mesh[INNER_POLYGON][:, :2])
+
+    def paint(self, frame: np.ndarray, pose: RigPose, values: dict[str, float]) -> None:
+        """Composite the interior into ``frame`` (in place) for one posed frame."""
+        poly = pose.points[INNER_POLYGON]
+        if cv2.contourArea(poly) < 2.0:
+            return
+        h, w = frame.shape[:2]
+        x0, y0 = np.maximum(np.floor(poly.min(0)).astype(int) - 2, 0)
+        x1, y1 = np.minimum(np.ceil(poly.max(0)).astype(int) + 3, [w, h])
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            return
+        mask = _polygon_mask((y1 - y0, x1 - x0), poly - [x0, y0])
+        interior = self._interior(pose, values, (x0, y0, x1, y1))
+        if self.own_teeth:
+            self._overlay_own_teeth(interior, pose, (x0, y0, x1, y1))
+        sigma = max(0.025 * self.iod, 1.0)
+        shade = 0.62 + 0.38 * cv2.GaussianBlur(mask, (0, 0), sigma) ** 0.7
+        interior *= shade[..., None]
+        region = frame[y0:y1, x0:x1].astype(np.float32)
+        m = mask[..., None]
+        frame[y0:y1, x0:x1] = (region * (1 - m) + interior * m + 0.5).astype(np.uint8)
+
+    def _mouth_coords(self, pose: RigPose, box: tuple[int, int, int, int]
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(u, v) of every box pixel, and the rigidly moved rest mouth points."""
+        x0, y0, x1, y1 = box
+        rest = self.rig.rigid_points(self.rig.mesh, pose)
+        right, left = rest[61], rest[291]
+        origin = (rest[13] + rest[14]) / 2
+        ex = (left - right) / np.linalg.norm(left - right)
+        ey = np.array([-ex[1], ex[0]])
+        half = np.linalg.norm(left - right) / 2
+        ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        dx, dy = xs - origin[0], ys - origin[1]
+        u = (dx * ex[0] + dy * ex[1]) / half
+        v = (dx * ey[0] + dy * ey[1]) / self.iod
+        return u, v, np.column_stack([((rest - origin) @ ex) / half, ((rest - origin) @ ey) / self.iod])
+
+    def _interior(self, pose: RigPose, values: dict[str, float],
+                  box: tuple[int, int, int, int]) -> np.ndarray:
+        u, v, rest_uv = self._mouth_coords(pose, box)
+        upper_lip = _curve(rest_uv, g.INNER_LIP_UPPER, u)
+        opening, _ = self.rig.mouth_amounts(values["jaw_open"], values["lip_press"])
+        lower_lip = _curve(rest_uv, g.INNER_LIP_LOWER, u) + opening
+        across = np.clip(np.abs(u), 0, 1.2)
+        depth = 1.0 - 0.45 * across ** 2                       # darker toward the corners
+        out = np.empty(u.shape + (3,), np.float32)
+        out[:] = self.cavity_rgb
+        out *= (0.7 + 0.3 * depth)[..., None]
+        tongue_top = lower_lip - (0.075 + 0.12 * values["tongue"]) * (1 - 0.6 * across ** 2)
+        _blend(out, self.tongue_rgb * (0.55 + 0.45 * depth)[..., None],
+               _edge(v - tongue_top, 0.012) * (across < 0.95))
+        lower_top = lower_lip - 0.04 * (1 - 0.5 * across ** 2)
+        _blend(out, self._teeth(u, 0.85), _edge(v - lower_top, 0.006) * _edge(0.72 - across, 0.05))
+        upper_bottom = upper_lip + 0.005 + 0.1 * (1 - 0.55 * across ** 2)
+        _blend(out, self._teeth(u, 0.92), _edge(upper_bottom - v, 0.006) * _edge(0.8 - across, 0.05))
+        return out
+
+    def _teeth(self, u: np.ndarray, brightness: float) -> np.ndarray:
+        """Teeth colour with shading toward the corners and faint gaps between teeth."""
+        gaps = np.array([0.0, 0.27, -0.27, 0.5, -0.5, 0.68, -0.68])
+        dist = np.abs(u[..., None] - gaps).min(-1)
+        line = 1.0 - 0.18 * np.exp(-(dist / 0.025) ** 2)
+        shade = brightness * (1.0 - 0.5 * np.clip(np.abs(u), 0, 1) ** 2) * line
+        return self.teeth_rgb * shade[..., None]
+
+    def _overlay_own_teeth(self, interior: np.ndarray, pose: RigPose,
+                           box: tuple[int, int, int, int]) -> None:
+        """The portrait's own mouth interior, moved rigidly with the head."""
+        x0, y0, _, _ = box
+        ids = [61, 291, 2]
+        src = self.rig.mesh[ids][:, :2].astype(np.float32)
+        dst = (self.rig.rigid_points(self.rig.mesh[ids], pose) - [x0, y0]).astype(np.float32)
+        affine = cv2.getAffineTransform(src, dst)
+        size = (interior.shape[1], interior.shape[0])
+        patch = cv2.warpAffine(self.source_image, affine, size, flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+        alpha = cv2.warpAffine(self.source_mask, affine, size, flags=cv2.INTER_LINEAR)
+        _blend(interior, patch, alpha)
+
+
+def _curve(rest_uv: np.ndarray, ids: tuple[int, ...], u: np.ndarray) -> np.ndarray:
+    pts = rest_uv[list(ids)]
+    order = np.argsort(pts[:, 0])
+    return np.interp(u, pts[order, 0], pts[order, 1]).astype(np.float32)
+
+
+def _edge(x: np.ndarray, soft: float) -> np.ndarray:
+    """0 -> 1 ramp across zero over ``soft`` (anti-aliased boundaries)."""
+    return np.clip(x / soft + 0.5, 0.0, 1.0).astype(np.float32)
+
+
+def _blend(base: np.ndarray, top: np.ndarray, alpha: np.ndarray) -> None:
+    base += (top - base) * alpha[..., None]
+
+
+def _polygon_mask(shape: tuple[int, int], poly: np.ndarray) -> np.ndarray:
+    """Anti-aliased filled polygon, float32 0..1."""
+    mask = np.zeros(shape, np.uint8)
+    pts = np.round(poly * (1 << SUBPIXEL_BITS)).astype(np.int32)
+    cv2.fillPoly(mask, [pts], 255, cv2.LINE_AA, SUBPIXEL_BITS)
+    return mask.astype(np.float32) / 255.0
+
+
+def _mean_colour(image: np.ndarray, points_xy: np.ndarray) -> np.ndarray:
+    h, w = image.shape[:2]
+    xy = np.clip(np.round(points_xy).astype(int), 0, [w - 1, h - 1])
+    patches = [image[max(y - 2, 0):y + 3, max(x - 2, 0):x + 3].reshape(-1, 3) for x, y in xy]
+    return np.concatenate(patches).astype(np.float32).mean(0)
