@@ -25,6 +25,8 @@ class Viseme:
     tongue: float = 0.0
     dominance: float = 1.0
     """Peak weight against neighbours; bilabials must win, so theirs is high."""
+    spread_s: float = 0.045
+    """How far beyond the phone its pull reaches; short for closures, long for rounding."""
 
     def targets(self) -> tuple[float, ...]:
         return (self.jaw_open, self.lip_width, self.lip_round, self.lip_press, self.tongue)
@@ -32,8 +34,8 @@ class Viseme:
 
 REST = Viseme(0.0, dominance=0.6)
 _CLASSES: dict[str, Viseme] = {
-    "bilabial": Viseme(0.0, lip_press=1.0, dominance=12.0),
-    "labiodental": Viseme(0.06, lip_press=0.65, dominance=5.0),
+    "bilabial": Viseme(0.0, lip_press=1.0, dominance=12.0, spread_s=0.015),
+    "labiodental": Viseme(0.06, lip_press=0.65, dominance=5.0, spread_s=0.02),
     "dental": Viseme(0.16, tongue=1.0, dominance=2.0),
     "alveolar": Viseme(0.18, lip_width=0.1, tongue=0.7, dominance=1.0),
     "lateral": Viseme(0.24, tongue=1.0, dominance=1.2),
@@ -42,7 +44,7 @@ _CLASSES: dict[str, Viseme] = {
     "velar": Viseme(0.24, dominance=0.6),
     "glottal": Viseme(0.30, dominance=0.2),
     "rhotic": Viseme(0.16, lip_width=-0.2, lip_round=0.5, dominance=1.5),
-    "w": Viseme(0.08, lip_width=-0.6, lip_round=1.0, dominance=3.0),
+    "w": Viseme(0.08, lip_width=-0.6, lip_round=1.0, dominance=3.0, spread_s=0.07),
     "j": Viseme(0.14, lip_width=0.5, dominance=1.0),
     "close_front": Viseme(0.22, lip_width=0.7, dominance=1.0),
     "mid_front": Viseme(0.42, lip_width=0.45, dominance=1.0),
@@ -115,12 +117,11 @@ def split_diphthongs(phones: tuple[Phone, ...]) -> list[Phone]:
     return out
 
 
-def mouth_channels(phones: tuple[Phone, ...], times_s: np.ndarray,
-                   spread_s: float = 0.045) -> dict[str, np.ndarray]:
+def mouth_channels(phones: tuple[Phone, ...], times_s: np.ndarray) -> dict[str, np.ndarray]:
     """Blend every phone's targets at ``times_s`` with dominance functions.
 
-    Each phone's dominance is ``d · exp(-(|t - centre| / (half + spread)) ** 1.5)``:
-    flat over the phone itself, decaying over ``spread_s`` beyond it.
+    A phone's dominance is ``d · exp(-(max(|t - c| - h/2, 0) / (h/2 + spread)) ** 1.5)``
+    (c its centre, h its half-length): near-flat over the phone, decaying beyond it.
     """
     parts = split_diphthongs(phones)
     if not parts:
@@ -130,8 +131,9 @@ def mouth_channels(phones: tuple[Phone, ...], times_s: np.ndarray,
     visemes = [viseme_for(p.symbol) for p in parts]
     targets = np.array([v.targets() for v in visemes])            # (P, 5)
     strength = np.array([v.dominance for v in visemes])           # (P,)
+    spread = np.array([v.spread_s for v in visemes])
     dist = np.abs(times_s[:, None] - centres[None, :])            # (T, P)
-    dom = strength * np.exp(-(np.maximum(dist - 0.5 * halves, 0) / (0.5 * halves + spread_s)) ** 1.5)
+    dom = strength * np.exp(-(np.maximum(dist - 0.5 * halves, 0) / (0.5 * halves + spread)) ** 1.5)
     dom += 1e-6  # keeps far-from-speech frames defined (they rest)
     blended = dom @ targets / dom.sum(axis=1, keepdims=True)      # (T, 5)
     return {name: blended[:, i].astype(np.float32) for i, name in enumerate(MOUTH_CHANNELS)}
