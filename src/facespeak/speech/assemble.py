@@ -1,0 +1,127 @@
+"""Sentences -> one Speech: synthesise, resample, join with pauses, normalise."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from math import gcd
+
+import numpy as np
+from scipy.signal import resample_poly
+
+from facespeak.speech.base import SpeechEngine, close_timeline
+from facespeak.speech.voices import resolve_voice
+from facespeak.types import Phone, Sentence, Speech, Word
+
+EDGE_SILENCE_S = 0.05
+"""Engines pad each sentence with their own silence (flite up to 0.25 s per
+side); it is cut to this so that ``Sentence.pause_after_s`` sets the gap."""
+FADE_S = 0.005  # where an edge is cut, so the cut cannot click
+TARGET_PEAK = 0.89  # -1 dBFS
+MAX_GAIN = 20.0  # never blow up near-silence into noise
+
+
+def iter_speech(sentences: Iterable[Sentence], voice: str | None, language: str | None,
+                sample_rate: int = 22050, *, engine: SpeechEngine | None = None
+                ) -> Iterator[Speech]:
+    """One Speech per sentence at ``sample_rate``, edges trimmed, followed by
+    the sentence's pause as silence; not loudness-normalised. ``engine``
+    overrides voice resolution (tests pass a ``FakeEngine``)."""
+    if engine is None:
+        engine, voice, language = resolve_voice(voice, language)
+    voice, language = voice or engine.voices()[0].name, language or "en"
+    for sentence in sentences:
+        raw = engine.synthesize(sentence.text, voice, language)
+        piece = trim_edges(resample(raw, sample_rate), EDGE_SILENCE_S)
+        yield pad(piece, 0.0, sentence.pause_after_s)
+
+
+def synthesize_sentences(sentences: Sequence[Sentence], voice: str | None,
+                         language: str | None, sample_rate: int = 22050,
+                         lead_in_s: float = 0.3, tail_s: float = 0.4, *,
+                         engine: SpeechEngine | None = None) -> Speech:
+    """Speak all sentences as one Speech: ``lead_in_s`` of silence, each
+    sentence followed by its pause (the last one's is replaced by ``tail_s``),
+    peak-normalised to -1 dBFS. Timelines are on the joined audio's axis."""
+    last = len(sentences) - 1
+    paused = [Sentence(s.text, 0.0 if i == last else s.pause_after_s)
+              for i, s in enumerate(sentences)]
+    joined = concatenate(list(iter_speech(paused, voice, language, sample_rate, engine=engine)))
+    return normalize_peak(pad(joined, lead_in_s, tail_s))
+
+
+def resample(speech: Speech, sample_rate: int) -> Speech:
+    """Change the sample rate; the timelines (in seconds) stay valid."""
+    if speech.sample_rate == sample_rate:
+        return speech
+    g = gcd(sample_rate, speech.sample_rate)
+    samples = resample_poly(speech.samples, sample_rate // g, speech.sample_rate // g)
+    return _with_samples(speech, samples.astype(np.float32), sample_rate)
+
+
+def trim_edges(speech: Speech, keep_s: float) -> Speech:
+    """Cut leading/trailing silence phones down to ``keep_s``, with short fades."""
+    phones = speech.phones
+    if not phones:
+        return speech
+    start = max(0.0, phones[0].end_s - keep_s) if phones[0].symbol == "" else 0.0
+    end = min(speech.duration_s, phones[-1].start_s + keep_s) if phones[-1].symbol == "" \
+        else speech.duration_s
+    a, b = int(round(start * speech.sample_rate)), int(round(end * speech.sample_rate))
+    samples = speech.samples[a:b].copy()
+    fade = min(int(FADE_S * speech.sample_rate), len(samples) // 2)
+    ramp = np.linspace(0.0, 1.0, fade, dtype=np.float32)
+    if a > 0 and fade:
+        samples[:fade] *= ramp
+    if b < len(speech.samples) and fade:
+        samples[-fade:] *= ramp[::-1]
+    return _shifted(speech, samples, -a / speech.sample_rate)
+
+
+def pad(speech: Speech, before_s: float, after_s: float) -> Speech:
+    """Add silence on both sides; the timeline stays gap-free."""
+    rate = speech.sample_rate
+    samples = np.concatenate([np.zeros(int(round(before_s * rate)), np.float32), speech.samples,
+                              np.zeros(int(round(after_s * rate)), np.float32)])
+    return _shifted(speech, samples, int(round(before_s * rate)) / rate)
+
+
+def concatenate(pieces: Sequence[Speech]) -> Speech:
+    """Join pieces end to end (all at one sample rate), shifting their timelines."""
+    first = pieces[0]
+    phones: list[Phone] = []
+    words: list[Word] = []
+    offset = 0
+    for piece in pieces:
+        t = offset / first.sample_rate
+        phones += [Phone(p.symbol, p.start_s + t, p.end_s + t) for p in piece.phones]
+        words += [Word(w.text, w.start_s + t, w.end_s + t, w.stressed) for w in piece.words]
+        offset += len(piece.samples)
+    samples = np.concatenate([p.samples for p in pieces]).astype(np.float32)
+    duration = len(samples) / first.sample_rate
+    return Speech(samples, first.sample_rate, close_timeline(phones, duration), tuple(words),
+                  first.engine, first.voice, first.language)
+
+
+def normalize_peak(speech: Speech) -> Speech:
+    """Scale to a -1 dBFS peak (gain capped), so every engine sounds as loud."""
+    peak = float(np.max(np.abs(speech.samples))) if len(speech.samples) else 0.0
+    if peak == 0.0:
+        return speech
+    gain = min(TARGET_PEAK / peak, MAX_GAIN)
+    return _with_samples(speech, (speech.samples * gain).astype(np.float32), speech.sample_rate)
+
+
+def _with_samples(speech: Speech, samples: np.ndarray, sample_rate: int) -> Speech:
+    duration = len(samples) / sample_rate
+    return Speech(samples, sample_rate, close_timeline(speech.phones, duration), speech.words,
+                  speech.engine, speech.voice, speech.language)
+
+
+def _shifted(speech: Speech, samples: np.ndarray, shift_s: float) -> Speech:
+    """``samples`` replace the audio; the timelines move by ``shift_s``."""
+    duration = len(samples) / speech.sample_rate
+    phones = [Phone(p.symbol, p.start_s + shift_s, p.end_s + shift_s) for p in speech.phones]
+    words = tuple(Word(w.text, max(0.0, w.start_s + shift_s), min(duration, w.end_s + shift_s),
+                       w.stressed) for w in speech.words)
+    return Speech(samples, speech.sample_rate, close_timeline(phones, duration), words,
+                  speech.engine, speech.voice, speech.language)

@@ -1,0 +1,206 @@
+"""flite (CMU Flite 2.x) through its command-line program.
+
+Phones: ``-psdur`` prints each segment with its *end* time; ARPAbet is mapped
+to IPA. Words: flite prints either segments or words per run, never which
+word owns which segment, so a second, audio-free run (started in parallel)
+reads every word of the sentence as its own utterance (words separated by
+blank lines) with ``-pr Segment``; that gives each word's phones from flite's
+own lexicon and letter-to-sound rules, and a sequence alignment
+(``difflib``) of those phones to the sentence's segments assigns each segment
+to a word. The alignment tolerates the few context effects (e.g. "the" ->
+"dh iy" before a vowel) where a word in context differs from the word alone.
+
+Measured against the audio (benchmarks/speech_timeline.py, 16 kHz output):
+the clustergen voices (rms, slt, awb) end within 5 ms of the last segment, and
+/s/ boundaries sit within 5 ms of the spectral transition on average; every
+stop closure falls inside its stop. kal16 (diphone) truncates the final
+pause by ~115 ms, so phones are clipped to the audio. No offset correction is
+needed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+import shutil
+import subprocess
+import tempfile
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from facespeak.errors import EngineFailed, EngineMissing, UnknownVoice
+from facespeak.speech.base import close_timeline, is_content_word, pcm16_to_float
+from facespeak.types import Phone, Speech, VoiceInfo, Word
+
+VOICES: tuple[VoiceInfo, ...] = (
+    VoiceInfo("flite", "rms", ("en", "en-us"), "male", "US English, male (most intelligible)"),
+    VoiceInfo("flite", "slt", ("en", "en-us"), "female", "US English, female"),
+    VoiceInfo("flite", "awb", ("en", "en-gb-scotland"), "male", "Scottish English, male"),
+    VoiceInfo("flite", "kal16", ("en", "en-us"), "male", "US English, male, diphone"),
+)
+_TIMEOUT_S = 120.0
+_SILENCE = frozenset({"pau", "h#", "brth"})
+ARPABET_TO_IPA = {
+    "aa": "ɑ", "ae": "æ", "ah": "ʌ", "ao": "ɔ", "aw": "aʊ", "ax": "ə", "axr": "ɚ",
+    "ay": "aɪ", "b": "b", "ch": "tʃ", "d": "d", "dh": "ð", "dx": "ɾ", "eh": "ɛ",
+    "el": "l̩", "em": "m̩", "en": "n̩", "er": "ɝ", "ey": "eɪ", "f": "f", "g": "ɡ",
+    "hh": "h", "ih": "ɪ", "ix": "ɨ", "iy": "i", "jh": "dʒ", "k": "k", "l": "l",
+    "m": "m", "n": "n", "ng": "ŋ", "nx": "ɾ̃", "ow": "oʊ", "oy": "ɔɪ", "p": "p",
+    "r": "ɹ", "s": "s", "sh": "ʃ", "t": "t", "th": "θ", "uh": "ʊ", "uw": "u",
+    "v": "v", "w": "w", "wh": "ʍ", "y": "j", "z": "z", "zh": "ʒ",
+}
+
+
+class FliteEngine:
+    """English voices of the ``flite`` program."""
+
+    name = "flite"
+
+    def __init__(self, binary: str = "flite") -> None:
+        self.binary = binary
+
+    def available(self) -> bool:
+        return shutil.which(self.binary) is not None
+
+    def voices(self) -> tuple[VoiceInfo, ...]:
+        if not self.available():
+            return ()
+        installed = _installed_voices(self.binary)
+        return tuple(v for v in VOICES if v.name in installed)
+
+    def synthesize(self, text: str, voice: str, language: str = "en") -> Speech:
+        if not self.available():
+            raise EngineMissing("flite is not installed: install flite (apt-get install flite)")
+        if voice not in {v.name for v in self.voices()}:
+            names = ", ".join(v.name for v in self.voices())
+            raise UnknownVoice(f"flite has no voice {voice!r}; its voices: {names}")
+        tokens = spoken_tokens(text)
+        samples, rate, segments, lexicon = self._run(one_utterance(text), tokens, voice)
+        duration = len(samples) / rate
+        words = align_words(tokens, lexicon, segments, language)
+        phones = close_timeline((_to_ipa(p) for p in segments), duration)
+        return Speech(samples, rate, phones, words, self.name, voice, language)
+
+    def _run(self, text: str, tokens: list[str], voice: str
+             ) -> tuple[np.ndarray, int, list[Phone], list[list[str]]]:
+        """Synthesise (with segment times) and read the words alone, in parallel."""
+        with tempfile.TemporaryDirectory(prefix="facespeak-flite-") as tmp:
+            text_file, words_file, wav = (Path(tmp) / n for n in ("text.txt", "words.txt", "a.wav"))
+            text_file.write_text(text, encoding="utf-8")
+            words_file.write_text("\n\n".join(tokens) + "\n", encoding="utf-8")
+            base = [self.binary, "-voice", voice]
+            synth_out, lex_out = _run_all([
+                base + ["-psdur", "-f", str(text_file), "-o", str(wav)],
+                base + ["-pr", "Segment", "-f", str(words_file), "-o", "none"],
+            ])
+            samples, rate = read_wav(wav)
+        lexicon = [[p for p in line.split() if p not in _SILENCE]
+                   for line in lex_out.splitlines() if line.strip()]
+        return samples, rate, parse_psdur(synth_out), lexicon
+
+
+@functools.cache
+def _installed_voices(binary: str) -> frozenset[str]:
+    out = _run_all([[binary, "-lv"]])[0]
+    return frozenset(out.partition(":")[2].split())
+
+
+def _run_all(commands: list[list[str]]) -> list[str]:
+    """Run commands concurrently; their stdout, or EngineFailed with stderr."""
+    try:
+        procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  stdin=subprocess.DEVNULL, text=True) for c in commands]
+    except FileNotFoundError as e:
+        raise EngineMissing("flite is not installed: install flite (apt-get install flite)") from e
+    outputs = []
+    for cmd, proc in zip(commands, procs):
+        try:
+            out, err = proc.communicate(timeout=_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise EngineFailed(f"flite took over {_TIMEOUT_S:.0f} s: {' '.join(cmd[:4])}") from None
+        if proc.returncode != 0:
+            raise EngineFailed(f"flite failed (exit {proc.returncode}): {err.strip()[:300]}")
+        outputs.append(out)
+    return outputs
+
+
+def read_wav(path: Path) -> tuple[np.ndarray, int]:
+    """A 16-bit mono WAV -> float32 samples and rate."""
+    try:
+        with wave.open(str(path), "rb") as w:
+            rate, pcm = w.getframerate(), w.readframes(w.getnframes())
+    except (OSError, EOFError, wave.Error) as e:
+        raise EngineFailed(f"flite wrote no readable audio: {e}") from e
+    return pcm16_to_float(np.frombuffer(pcm, dtype="<i2")), rate
+
+
+def one_utterance(text: str) -> str:
+    """Keep flite from splitting the sentence into several utterances (each
+    would restart its segment times at 0): only the final mark may end it."""
+    body, end = re.match(r"(.*?)([.!?;:]*)\s*$", " ".join(text.split()), re.S).groups()
+    return re.sub(r"[.!?;:]+(?=\s|$)", ",", body) + end
+
+
+def spoken_tokens(text: str) -> list[str]:
+    """Whitespace-separated words, with surrounding punctuation removed."""
+    tokens = (t.strip(".,!?;:\"()[]{}") for t in text.split())
+    return [t for t in tokens if any(c.isalnum() for c in t)]
+
+
+def parse_psdur(output: str) -> list[Phone]:
+    """``pau:0.164 hh:0.255 ...`` (end times, one line per utterance) -> phones
+    in flite's names, utterances laid end to end."""
+    phones: list[Phone] = []
+    for line in output.splitlines():
+        offset = phones[-1].end_s if phones else 0.0
+        start = offset
+        for item in line.split():
+            name, _, end = item.rpartition(":")
+            phones.append(Phone(name, start, offset + float(end)))
+            start = phones[-1].end_s
+    return phones
+
+
+def _to_ipa(p: Phone) -> Phone:
+    symbol = "" if p.symbol in _SILENCE else ARPABET_TO_IPA.get(p.symbol, p.symbol)
+    return Phone(symbol, p.start_s, p.end_s)
+
+
+def align_words(tokens: list[str], lexicon: list[list[str]], segments: list[Phone],
+                language: str) -> tuple[Word, ...]:
+    """Words with times: each token's phones (read alone) aligned to the
+    sentence's segments; tokens whose phones all failed to align are dropped."""
+    spoken = [i for i, p in enumerate(segments) if p.symbol not in _SILENCE]
+    if len(lexicon) != len(tokens):  # flite merged or dropped a word: align blindly
+        lexicon = [[p.symbol for p in segments if p.symbol not in _SILENCE]]
+        tokens = [" ".join(tokens)]
+    owner = _owners([p for toks in lexicon for p in toks],
+                    [i for i, toks in enumerate(lexicon) for _ in toks],
+                    [segments[i].symbol for i in spoken])
+    words = []
+    for t, token in enumerate(tokens):
+        mine = [segments[spoken[j]] for j, o in enumerate(owner) if o == t]
+        if mine:
+            words.append(Word(token, mine[0].start_s, mine[-1].end_s,
+                              is_content_word(token, language)))
+    return tuple(words)
+
+
+def _owners(expected: list[str], expected_word: list[int], actual: list[str]) -> list[int]:
+    """For each actual phone, the index of the word it belongs to."""
+    owner = [0] * len(actual)
+    if not expected:
+        return owner
+    matcher = difflib.SequenceMatcher(None, expected, actual, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        for j in range(j1, j2):
+            if tag == "insert":  # extra phones in context join the word before
+                owner[j] = expected_word[max(i1 - 1, 0)]
+            elif tag != "delete":
+                owner[j] = expected_word[i1 + (j - j1) * (i2 - i1) // (j2 - j1)]
+    return owner

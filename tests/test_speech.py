@@ -1,0 +1,408 @@
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from scipy.signal import stft
+
+from facespeak.errors import EngineFailed, EngineMissing, UnknownVoice, UnsupportedLanguage
+from facespeak.speech import (EspeakEngine, FakeEngine, FliteEngine, SpeechEngine, iter_speech,
+                              list_voices, resolve_voice, synthesize_sentences)
+from facespeak.speech import voices as voices_module
+from facespeak.speech.assemble import EDGE_SILENCE_S, TARGET_PEAK
+from facespeak.speech.base import close_timeline, is_content_word
+from facespeak.speech.espeak import ipa
+from facespeak.speech.flite import ARPABET_TO_IPA, parse_psdur, spoken_tokens
+from facespeak.text import normalize_text
+from facespeak.types import Phone, Sentence, Speech
+
+FLITE, ESPEAK = FliteEngine(), EspeakEngine()
+needs_flite = pytest.mark.skipif(not FLITE.available(), reason="flite is not installed")
+needs_espeak = pytest.mark.skipif(not ESPEAK.available(), reason="libespeak-ng is not installed")
+
+PETER = "Peter picked a peck of pickled peppers, a cat sat upon a tiny pot."
+STOPS = {"p", "t", "k", "b", "d", "ɡ"}
+FRICATIVE_TEXTS = ("She sees a bossy sister passing seashells to us at the seaside.",
+                   "Missus Sassy is so fussy, she sells lace and posies at the sea.")
+NASAL_TEXTS = ("My mother made many more melons for me.", "No one knows nine new nannies.",
+               "My name is Mary and I am new here.")
+
+
+# ---------------------------------------------------------------- helpers
+def assert_gap_free(speech: Speech) -> None:
+    phones = speech.phones
+    assert phones[0].start_s == 0.0
+    assert phones[-1].end_s == pytest.approx(speech.duration_s, abs=1e-9)
+    for a, b in zip(phones, phones[1:]):
+        assert a.end_s == pytest.approx(b.start_s, abs=1e-9)
+        assert not (a.symbol == "" and b.symbol == ""), "silences should be merged"
+    assert all(p.end_s > p.start_s for p in phones)
+    ends = [w.end_s for w in speech.words]
+    assert all(0 <= w.start_s < w.end_s <= speech.duration_s + 1e-9 for w in speech.words)
+    assert all(a <= b.start_s + 1e-9 for a, b in zip(ends, speech.words[1:]))
+
+
+def is_vowel(p: Phone) -> bool:
+    return bool(p.symbol) and p.symbol[0] in "aeiouæɐɑɒɔəɚɛɜɝɪʊʌ"
+
+
+def between_vowels(speech: Speech, symbols: set[str]):
+    ph = speech.phones
+    return [(ph[i - 1], ph[i], ph[i + 1]) for i in range(1, len(ph) - 1)
+            if ph[i].symbol in symbols and is_vowel(ph[i - 1]) and is_vowel(ph[i + 1])]
+
+
+def envelope_db(speech: Speech, win_s: float = 0.005, hop_s: float = 0.001):
+    rate = speech.sample_rate
+    frames = np.lib.stride_tricks.sliding_window_view(speech.samples, int(win_s * rate))
+    rms = np.sqrt((frames[::int(hop_s * rate)] ** 2).mean(1) + 1e-12)
+    return 20 * np.log10(rms / rms.max()), np.arange(len(rms)) * hop_s + win_s / 2
+
+
+def closure_centres_inside(speech: Speech) -> list[bool]:
+    """For each stop between vowels: is the quietest moment inside the stop?"""
+    db, t = envelope_db(speech)
+    out = []
+    for prev, p, nxt in between_vowels(speech, STOPS):
+        m = (t > (prev.start_s + p.start_s) / 2) & (t < (p.end_s + nxt.end_s) / 2)
+        centre = t[m][np.argmin(db[m])]
+        out.append(p.start_s <= centre <= p.end_s)
+    return out
+
+
+def band_db(speech: Speech, band: tuple[float, float]):
+    n = int(speech.sample_rate * 0.008)
+    f, t, z = stft(speech.samples, speech.sample_rate, nperseg=n,
+                   noverlap=n - int(speech.sample_rate * 0.001), boundary=None, padded=False)
+    p = np.abs(z) ** 2
+    return 10 * np.log10(p[(f > band[0]) & (f < band[1])].sum(0) + 1e-12), t
+
+
+def fricative_offset_ms(speeches: list[Speech]) -> float:
+    """Systematic offset of /s ʃ/ labels vs where the hiss starts and stops
+    (half-way crossings of the high/low band ratio); detector bias cancels
+    between onsets and offsets."""
+    onsets, offsets = [], []
+    for s in speeches:
+        hi, t = band_db(s, (3500, 11000))
+        ratio = hi - band_db(s, (100, 1500))[0]
+        for prev, p, nxt in between_vowels(s, {"s", "ʃ"}):
+            mid = (p.start_s + p.end_s) / 2
+            onsets.append(_crossing(ratio, t, (prev.start_s + p.start_s) / 2, mid) - p.start_s)
+            offsets.append(_crossing(ratio, t, mid, (p.end_s + nxt.end_s) / 2) - p.end_s)
+    assert len(onsets) >= 8
+    return (np.median(onsets) + np.median(offsets)) / 2 * 1000
+
+
+def _crossing(curve, t, a, b) -> float:
+    seg, tt = curve[(t >= a) & (t <= b)], t[(t >= a) & (t <= b)]
+    mid = (seg[0] + seg[-1]) / 2
+    return float(tt[np.argmax(seg > mid) if seg[-1] > seg[0] else np.argmax(seg < mid)])
+
+
+def quiet_share_of_pauses(speech: Speech) -> float:
+    db, t = envelope_db(speech)
+    inner = [p for p in speech.phones[1:-1] if not p.symbol]
+    assert inner, "expected a pause inside the sentence"
+    masks = [(t > p.start_s) & (t < p.end_s) for p in inner]
+    return float(np.mean(np.concatenate([db[m] < -35 for m in masks])))
+
+
+# ------------------------------------------------------------------ flite
+@needs_flite
+@pytest.mark.parametrize("voice", ["rms", "slt", "awb"])
+def test_flite_segment_times_end_with_its_audio(voice):
+    samples, rate, segments, _ = FLITE._run(PETER, spoken_tokens(PETER), voice)
+    assert abs(segments[-1].end_s - len(samples) / rate) < 0.010
+
+
+@needs_flite
+@pytest.mark.parametrize("voice", ["rms", "slt", "awb", "kal16"])
+def test_flite_timeline_is_gap_free_ipa_and_spans_the_audio(voice):
+    speech = FLITE.synthesize(PETER, voice, "en")
+    assert_gap_free(speech)
+    assert speech.sample_rate == 16000 and speech.samples.dtype == np.float32
+    assert {p.symbol for p in speech.phones} <= set(ARPABET_TO_IPA.values()) | {""}
+    assert [p.symbol for p in speech.phones[1:5]] == ["p", "i", "t", "ɝ"]
+    assert (speech.engine, speech.voice, speech.language) == ("flite", voice, "en")
+
+
+@needs_flite
+@pytest.mark.parametrize("voice", ["rms", "awb", "kal16"])
+def test_flite_stop_closures_fall_inside_their_stops(voice):
+    inside = closure_centres_inside(FLITE.synthesize(PETER, voice, "en"))
+    assert len(inside) >= 8 and all(inside)
+
+
+@needs_flite
+def test_flite_fricatives_and_pauses_line_up_with_the_audio():
+    speeches = [FLITE.synthesize(t, "rms", "en") for t in FRICATIVE_TEXTS]
+    assert abs(fricative_offset_ms(speeches)) < 10
+    paused = FLITE.synthesize("Hello world, this is a test, and then we stop.", "rms", "en")
+    assert quiet_share_of_pauses(paused) > 0.9
+
+
+@needs_flite
+def test_flite_words_follow_the_text_and_own_their_phones():
+    speech = FLITE.synthesize("Hello world, the apple and the orange.", "rms", "en")
+    assert [w.text for w in speech.words] == ["Hello", "world", "the", "apple", "and", "the",
+                                              "orange"]
+    first = {w.text + str(i): next(p.symbol for p in speech.phones if p.start_s == w.start_s)
+             for i, w in enumerate(speech.words)}
+    assert first["world1"] == "w" and first["apple3"] == "æ" and first["orange6"] == "ɔ"
+    assert [w.stressed for w in speech.words] == [True, True, False, True, False, False, True]
+    assert_gap_free(speech)
+
+
+@needs_flite
+def test_flite_keeps_a_sentence_with_inner_marks_on_one_time_axis():
+    speech = FLITE.synthesize("Wait: what? Yes! Go now.", "rms", "en")
+    assert [w.text for w in speech.words] == ["Wait", "what", "Yes", "Go", "now"]
+    assert_gap_free(speech)
+    assert parse_psdur("pau:0.1 a:0.3\npau:0.2 b:0.5")[-1].end_s == pytest.approx(0.8)
+
+
+@needs_flite
+def test_flite_is_faster_than_real_time():
+    start = time.perf_counter()
+    speech = FLITE.synthesize(PETER, "rms", "en")
+    assert speech.duration_s / (time.perf_counter() - start) > 3
+
+
+def test_flite_errors_name_the_problem():
+    with pytest.raises(EngineMissing, match="apt-get install flite"):
+        FliteEngine("no-such-flite-binary").synthesize("hi", "rms", "en")
+    with pytest.raises(EngineFailed):
+        FliteEngine("false").synthesize("hi", "rms", "en")  # exits 1
+    if FLITE.available():
+        with pytest.raises(UnknownVoice, match="rms"):
+            FLITE.synthesize("hi", "nope", "en")
+
+
+# ----------------------------------------------------------------- espeak
+@needs_espeak
+def test_espeak_lists_its_languages_and_variants():
+    names = {v.name for v in ESPEAK.voices()}
+    assert len(names) > 100 and {"de", "en-us", "cmn", "fr"} <= names
+    assert "f3" in {v.name for v in ESPEAK.variants()}
+    assert ESPEAK.voice_for_language("zh") == "cmn-latn-pinyin"
+    assert ESPEAK.voice_for_language("de-AT") == "de"
+    assert ESPEAK.voice_for_language("xx") is None
+
+
+@needs_espeak
+def test_espeak_stop_closures_start_exactly_at_the_stop():
+    speech = ESPEAK.synthesize(PETER, "en-us", "en")
+    assert_gap_free(speech)
+    x, rate = speech.samples, speech.sample_rate
+    closures = 0
+    for prev, p, _ in between_vowels(speech, {"p", "t", "k"}):
+        a = int(round(p.start_s * rate))
+        if x[a] == 0.0:  # voiceless stops start with digital silence
+            assert x[a - 1] != 0.0, "the closure's silence began before the stop"
+            closures += 1
+    assert closures >= 6
+    assert all(closure_centres_inside(speech))
+
+
+@needs_espeak
+def test_espeak_vowels_start_at_the_nasal_release():
+    speeches = [ESPEAK.synthesize(t, "en-us", "en") for t in NASAL_TEXTS]
+    errors = []
+    for s in speeches:
+        band, t = band_db(s, (1000, 4000))
+        for prev, p, _ in [(s.phones[i - 1], s.phones[i], None) for i in range(1, len(s.phones))]:
+            if is_vowel(p) and prev.symbol in ("m", "n"):
+                m = (t > (prev.start_s + p.start_s) / 2) & (t < (p.start_s + p.end_s) / 2)
+                slope = np.convolve(np.diff(band[m]), np.ones(5) / 5, mode="same")
+                errors.append(t[m][np.argmax(slope)] - p.start_s)
+    assert len(errors) >= 10 and abs(np.median(errors)) < 0.010
+
+
+@needs_espeak
+def test_espeak_fricatives_line_up_with_the_audio():
+    speeches = [ESPEAK.synthesize(t, "en-us", "en") for t in FRICATIVE_TEXTS]
+    assert abs(fricative_offset_ms(speeches)) < 5
+
+
+@needs_espeak
+def test_espeak_words_come_from_the_text():
+    speech = ESPEAK.synthesize("Grüße aus München, 123 Äpfel.", "de", "de")
+    assert [w.text for w in speech.words] == ["Grüße", "aus", "München", "123", "Äpfel"]
+    assert_gap_free(speech)
+    english = ESPEAK.synthesize("Hello world, the apple.", "en-us", "en")
+    assert [(w.text, w.stressed) for w in english.words] == [
+        ("Hello", True), ("world", True), ("the", False), ("apple", True)]
+
+
+@needs_espeak
+def test_mandarin_reads_hanzi_as_mandarin():
+    engine, voice, language = resolve_voice(None, "cmn")
+    speech = engine.synthesize("你好，世界。", voice, language)
+    assert [w.text for w in speech.words] == ["你", "好", "世", "界"]
+    symbols = {p.symbol for p in speech.phones}
+    assert "n" in symbols and not symbols & {"θ", "ɹ"}  # not "ni three" in English
+    assert not any(set(s) & set(".^#(") for s in symbols)
+
+
+@needs_espeak
+def test_espeak_is_safe_to_call_repeatedly_and_from_threads():
+    texts = [("Good morning to you.", "en-us", "en"), ("Guten Morgen.", "de+f3", "de"),
+             ("Bonjour à tous.", "fr", "fr")] * 8
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda a: ESPEAK.synthesize(*a), texts))
+    for speech, (text, _, _) in zip(results, texts):
+        assert_gap_free(speech)
+        assert [w.text for w in speech.words] == [t.strip(".") for t in text.split()]
+    lengths = [s.duration_s for s in results[::3]]
+    assert max(lengths) - min(lengths) < 0.05
+
+
+@needs_espeak
+def test_espeak_unknown_voices_are_refused():
+    for voice in ("xx-nope", "de+nope"):
+        with pytest.raises(UnknownVoice):
+            ESPEAK.synthesize("hallo", voice, "de")
+
+
+def test_espeak_ipa_marks_are_fixed():
+    assert [ipa(n) for n in ("s.", "tɕh", "n^", "l#", "ph", "a", "tʃ", "h")] == [
+        "ʂ", "tɕʰ", "ɲ", "l̥", "pʰ", "a", "tʃ", "h"]
+
+
+# ----------------------------------------------------------------- voices
+@needs_flite
+def test_default_english_voice_is_flite_rms():
+    engine, voice, language = resolve_voice(None, None)
+    assert (engine.name, voice, language) == ("flite", "rms", "en")
+    assert resolve_voice("flite:slt", "en")[1:] == ("slt", "en")
+    assert resolve_voice("awb", None)[1:] == ("awb", "en")
+    with pytest.raises(UnsupportedLanguage, match="speaks en"):
+        resolve_voice("rms", "de")
+
+
+@needs_espeak
+def test_other_languages_go_to_espeak():
+    assert [resolve_voice(*a)[1:] for a in [(None, "de"), ("espeak:de+f3", None), ("de", None),
+                                             (None, "zh"), ("espeak-ng:en-us", "en")]] == [
+        ("de", "de"), ("de+f3", "de"), ("de", "de"), ("cmn-latn-pinyin", "zh"), ("en-us", "en")]
+    assert isinstance(resolve_voice(None, "de")[0], SpeechEngine)
+
+
+@needs_espeak
+def test_unknown_voice_and_language_errors_are_one_short_line():
+    for args, error in [(("nope", None), UnknownVoice), (("foo:bar", None), UnknownVoice),
+                        ((None, "xx"), UnsupportedLanguage), (("de", "fr"), UnsupportedLanguage)]:
+        with pytest.raises(error) as err:
+            resolve_voice(*args)
+        message = str(err.value)
+        assert "\n" not in message and len(message) < 400
+    with pytest.raises(UnknownVoice) as err:
+        resolve_voice("nope", None)
+    assert "in all)" in str(err.value) and "de" in str(err.value)
+
+
+def test_missing_flite_falls_back_or_says_what_to_install(monkeypatch):
+    monkeypatch.setattr(voices_module.FLITE, "binary", "no-such-flite-binary")
+    with pytest.raises(EngineMissing, match="flite"):
+        resolve_voice("flite:rms", None)
+    if ESPEAK.available():
+        assert resolve_voice(None, "en")[0] is voices_module.ESPEAK
+
+
+def test_list_voices_covers_every_installed_engine():
+    engines = {v.engine for v in list_voices()}
+    assert engines == {e.name for e in (FLITE, ESPEAK) if e.available()}
+
+
+# --------------------------------------------------------------- assembly
+def fake_sentences() -> list[Sentence]:
+    return [Sentence("papa mama, bob", 0.45), Sentence("tim sat", 0.3)]
+
+
+def test_fake_engine_is_deterministic():
+    a, b = (FakeEngine().synthesize("papa mama, bob") for _ in range(2))
+    assert np.array_equal(a.samples, b.samples) and a.phones == b.phones and a.words == b.words
+    assert_gap_free(a)
+
+
+def test_sentences_join_with_lead_in_pauses_and_tail():
+    speech = synthesize_sentences(fake_sentences(), None, None, sample_rate=22050,
+                                  lead_in_s=0.3, tail_s=0.4, engine=FakeEngine())
+    assert_gap_free(speech)
+    assert speech.sample_rate == 22050 and speech.engine == "fake"
+    silences = [p for p in speech.phones if not p.symbol]
+    assert silences[0].end_s == pytest.approx(0.3 + EDGE_SILENCE_S, abs=1e-3)
+    between = [p for p in silences if p.start_s > 1.0 and p.end_s - p.start_s > 0.4]
+    assert between[0].end_s - between[0].start_s == pytest.approx(0.45 + 2 * EDGE_SILENCE_S,
+                                                                  abs=2e-3)
+    assert silences[-1].end_s - silences[-1].start_s == pytest.approx(0.4 + EDGE_SILENCE_S,
+                                                                      abs=2e-3)
+    assert [w.text for w in speech.words] == ["papa", "mama", "bob", "tim", "sat"]
+    assert np.max(np.abs(speech.samples)) == pytest.approx(TARGET_PEAK, abs=1e-4)
+
+
+@pytest.mark.parametrize("rate", [22050, 24000, 16000])
+def test_timeline_still_matches_audio_after_resampling_and_joining(rate):
+    """The fake engine's vowels are the loudest sound, its silences and stop
+    closures digital zero: after resampling, trimming and joining, each must
+    still sit where the timeline says, to within 2 ms."""
+    speech = synthesize_sentences(fake_sentences(), None, None, sample_rate=rate,
+                                  engine=FakeEngine())
+    x, margin = np.abs(speech.samples), int(0.002 * rate)
+    span = lambda a, b: x[int(a * rate) + margin:int(b * rate) - margin]  # noqa: E731
+    for p in speech.phones:
+        if p.symbol in ("a", "i"):
+            loud = np.flatnonzero(x[int(p.start_s * rate) - 2 * margin:] > 0.5)[0]
+            assert abs(loud - 2 * margin) <= margin, f"{p} starts {loud - 2 * margin} samples off"
+            assert np.mean(span(p.start_s, p.end_s) > 0.5) > 0.9
+        elif p.symbol == "":
+            assert span(p.start_s, p.end_s).max() < 1e-3
+        elif p.symbol in ("p", "b", "t"):
+            assert span(p.start_s, p.start_s + 0.6 * (p.end_s - p.start_s)).max() < 1e-3
+
+
+def test_iter_speech_yields_each_sentence_with_its_pause():
+    pieces = list(iter_speech(fake_sentences(), "tone", "en", engine=FakeEngine()))
+    assert len(pieces) == 2
+    for piece, sentence in zip(pieces, fake_sentences()):
+        assert_gap_free(piece)
+        tail = piece.phones[-1]
+        assert tail.symbol == "" and tail.end_s - tail.start_s >= sentence.pause_after_s
+
+
+@needs_flite
+def test_real_sentences_keep_stop_closures_inside_stops_after_joining():
+    sentences = normalize_text("Hello there. " + PETER)
+    speech = synthesize_sentences(sentences, None, None)
+    assert_gap_free(speech)
+    assert speech.sample_rate == 22050 and speech.voice == "rms"
+    assert all(closure_centres_inside(speech))
+    assert [w.text for w in speech.words][:3] == ["Hello", "there", "Peter"]
+    assert speech.phones[0].end_s == pytest.approx(0.3 + EDGE_SILENCE_S, abs=0.01)
+
+
+@needs_espeak
+def test_espeak_sentences_join_into_one_timeline():
+    sentences = normalize_text("Guten Morgen. Wie geht es dir?", "de")
+    speech = synthesize_sentences(sentences, None, "de")
+    assert_gap_free(speech)
+    assert [w.text for w in speech.words] == ["Guten", "Morgen", "Wie", "geht", "es", "dir"]
+    assert (speech.engine, speech.language) == ("espeak", "de")
+
+
+# ------------------------------------------------------------------- base
+def test_close_timeline_fills_gaps_clips_and_merges_silence():
+    phones = [Phone("a", 0.1, 0.2), Phone("", 0.2, 0.3), Phone("", 0.3, 0.35),
+              Phone("b", 0.34, 0.5), Phone("c", 0.5, 0.9)]
+    assert close_timeline(phones, 0.6) == (
+        Phone("", 0.0, 0.1), Phone("a", 0.1, 0.2), Phone("", 0.2, 0.35), Phone("b", 0.35, 0.5),
+        Phone("c", 0.5, 0.6))
+    assert close_timeline([], 1.0) == (Phone("", 0.0, 1.0),)
+
+
+def test_content_words():
+    assert [is_content_word(w, "en") for w in ("the", "Apple", "and", "ran", "42", "...")] == [
+        False, True, False, True, True, False]
+    assert is_content_word("Häuser", "de") and not is_content_word("der", "de")
+    assert is_content_word("世界", "cmn") and not is_content_word("的", "cmn")
