@@ -61,7 +61,9 @@ def build_motion_track(speech: Speech, options: MotionOptions = MotionOptions())
     channels.update(head_channels(speech.words, n, fps, options.seed, options.head))
     ends = [w.end_s for w, nxt in zip(speech.words, speech.words[1:]) if nxt.start_s - w.end_s > 0.25]
     channels["blink"] = blink_channel(n, fps, options.seed, ends)
-    return MotionTrack(fps=fps, channels={k: channels[k] for k in MOTION_CHANNELS},
+    # Rounded as the JSON sidecar stores them, so a replay renders the same frames.
+    rounded = {k: np.round(channels[k], 5).astype(np.float32) for k in MOTION_CHANNELS}
+    return MotionTrack(fps=fps, channels=rounded,
                        phones=speech.phones, words=speech.words)
 
 

@@ -1,0 +1,5 @@
+import sys
+
+from facespeak.cli import main
+
+sys.exit(main())

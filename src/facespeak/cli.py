@@ -1,0 +1,145 @@
+"""Command line: argument parsing only, then the public API.
+
+Exit status: 0 ok, 2 bad input (one-line message), 1 internal error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from facespeak import __version__
+from facespeak.errors import FacespeakError, FacespeakInputError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="facespeak",
+        description="Make a portrait speak: one image + text -> talking-head MP4, offline on a CPU.")
+    parser.add_argument("--version", action="version", version=f"facespeak {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_say(sub)
+    voices = sub.add_parser("voices", help="list speech engines, voices and languages")
+    voices.add_argument("--lang", help="only voices speaking this language")
+    return parser
+
+
+def _add_say(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "say", help="make PORTRAIT speak TEXT into an MP4",
+        description="Make the face in PORTRAIT speak TEXT. PORTRAIT 'demo' is the built-in "
+                    "portrait (a public-domain NASA photo). TEXT '-' reads standard input.")
+    p.add_argument("portrait", metavar="PORTRAIT", help="image file (JPEG, PNG, WebP, ...) or 'demo'")
+    p.add_argument("text", metavar="TEXT", help="what to say; '-' reads it from standard input")
+    p.add_argument("-o", "--output", type=Path, default=Path("facespeak.mp4"),
+                   help="output MP4 (default: facespeak.mp4)")
+    p.add_argument("--voice", help="voice, e.g. rms, slt, flite:awb, espeak:de (see 'facespeak voices')")
+    p.add_argument("--lang", help="language code, e.g. en, de, fr, cmn (default: en)")
+    p.add_argument("--seed", type=int, default=0, help="random seed for head motion and blinks (default 0)")
+    p.add_argument("--fps", type=float, default=25.0, help="frames per second (default 25)")
+    p.add_argument("--crop", choices=["full", "face"], default="full",
+                   help="full: whole portrait, long side capped at 1280 (default); face: 512x512 face crop")
+    p.add_argument("--size", type=int, help="long side (full) or side (face) in pixels")
+    p.add_argument("--head-motion", type=float, default=1.0, metavar="SCALE",
+                   help="scale head motion; 0 = still head that still blinks (default 1)")
+    p.add_argument("--save-audio", type=Path, metavar="WAV", help="also write the speech as WAV")
+    p.add_argument("--save-motion", type=Path, metavar="JSON",
+                   help="also write the motion track with phone and word timelines")
+    p.add_argument("--motion", type=Path, metavar="JSON", help="replay a saved motion track")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "voices":
+            return _voices(args)
+        return _say(args)
+    except FacespeakInputError as exc:
+        print(f"facespeak: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("facespeak: interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except FacespeakError as exc:
+        print(f"facespeak: error: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _say(args: argparse.Namespace) -> int:
+    import facespeak
+    from facespeak.config import SayOptions
+
+    text = sys.stdin.read() if args.text == "-" else args.text
+    options = SayOptions(voice=args.voice, language=args.lang, seed=args.seed, fps=args.fps,
+                         crop=args.crop, size=args.size, head_motion=args.head_motion,
+                         save_audio=args.save_audio, save_motion=args.save_motion,
+                         motion=args.motion)
+    bar = None if args.quiet else _ProgressBar()
+    start = time.perf_counter()
+    result = facespeak.say_with_options(_portrait_path(args.portrait), text, args.output, options,
+                                        progress=bar or _silent)
+    if bar:
+        bar.finish()
+        took = time.perf_counter() - start
+        dur = result.motion.duration_s
+        print(f"wrote {result.video_path} ({dur:.1f} s of video in {took:.1f} s, "
+              f"{dur / took:.1f}x real time; voice {result.speech.engine}:{result.speech.voice})",
+              file=sys.stderr)
+        if result.face.faces_found > 1:
+            print(f"note: {result.face.faces_found} faces found; animated the largest",
+                  file=sys.stderr)
+    return EXIT_OK
+
+
+def _portrait_path(arg: str) -> Path:
+    from facespeak import demo_portrait_path
+
+    path = Path(arg)
+    return demo_portrait_path() if arg == "demo" and not path.exists() else path
+
+
+def _voices(args: argparse.Namespace) -> int:
+    from facespeak.speech import list_voices
+
+    rows = [v for v in list_voices() if not args.lang or args.lang in v.languages]
+    print(f"{'engine':8} {'voice':24} {'gender':7} languages")
+    for v in rows:
+        langs = ", ".join(v.languages)
+        print(f"{v.engine:8} {v.name:24} {v.gender or '-':7} {langs}")
+    print(f"{len(rows)} voices", file=sys.stderr)
+    return EXIT_OK
+
+
+def _silent(stage: str, done: int, total: int) -> None:
+    pass
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr, redrawn at most ten times a second."""
+
+    def __init__(self) -> None:
+        self._last = 0.0
+        self._shown = False
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if done < total and now - self._last < 0.1:
+            return
+        self._last = now
+        filled = int(30 * done / max(total, 1))
+        sys.stderr.write(f"\r{stage:7} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
+        sys.stderr.flush()
+        self._shown = True
+
+    def finish(self) -> None:
+        if self._shown:
+            sys.stderr.write("\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Orchestration only: text -> speech -> face -> motion -> render -> media."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from facespeak.config import SayOptions
+from facespeak.face.detect import detect_face
+from facespeak.face.portrait import load_portrait
+from facespeak.media.atomic import check_writable
+from facespeak.media.audio import write_wav
+from facespeak.media.encode import VideoWriter
+from facespeak.motion.head import HeadStyle
+from facespeak.motion.track import (MotionOptions, build_motion_track, fit_track_length,
+                                    frame_count, load_motion, motion_to_json)
+from facespeak.render.layout import make_canvas
+from facespeak.render.renderer import FaceRenderer
+from facespeak.speech import resolve_voice, synthesize_sentences
+from facespeak.text import normalize_text
+from facespeak.types import FaceGeometry, MotionTrack, Speech
+
+Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total): called as work advances."""
+
+
+@dataclass(frozen=True, eq=False)
+class SayResult:
+    video_path: Path
+    speech: Speech
+    face: FaceGeometry
+    motion: MotionTrack
+    audio_path: Path | None = None
+    motion_path: Path | None = None
+    timings_s: dict[str, float] = field(default_factory=dict)
+    """Wall-clock seconds per stage."""
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def say(portrait: str | Path, text: str, output: str | Path,
+        options: SayOptions = SayOptions(), progress: Progress = _no_progress) -> SayResult:
+    """Make ``output`` (MP4) in which the face in ``portrait`` speaks ``text``."""
+    options.check()
+    output = Path(output)
+    for path in (output, options.save_audio, options.save_motion):
+        if path is not None:
+            check_writable(Path(path))
+    clock = _Clock()
+    image = load_portrait(portrait)
+    face = detect_face(image)
+    clock.lap("face")
+    speech = speak_text(text, options)
+    clock.lap("speech")
+    track = _motion_for(speech, options)
+    clock.lap("motion")
+    renderer = FaceRenderer(make_canvas(image, face, options.crop, options.size))
+    clock.lap("render_setup")
+    _encode(renderer, track, speech, output, progress)
+    clock.lap("render_encode")
+    if options.save_audio:
+        write_wav(options.save_audio, _audio_for_video(speech, track), speech.sample_rate)
+    if options.save_motion:
+        _write_text(Path(options.save_motion), motion_to_json(track))
+    return SayResult(output, speech, face, track, options.save_audio, options.save_motion,
+                     clock.laps)
+
+
+def speak_text(text: str, options: SayOptions = SayOptions()) -> Speech:
+    """Normalise ``text`` and synthesise it with the chosen voice and language."""
+    _, voice, language = resolve_voice(options.voice, options.language)
+    sentences = normalize_text(text, language)
+    return synthesize_sentences(sentences, voice, language)
+
+
+def _motion_for(speech: Speech, options: SayOptions) -> MotionTrack:
+    if options.motion is not None:
+        track = load_motion(options.motion)
+        return fit_track_length(track, frame_count(speech.duration_s, track.fps))
+    head = replace(HeadStyle(), scale=options.head_motion)
+    return build_motion_track(speech, MotionOptions(fps=options.fps, seed=options.seed, head=head))
+
+
+def _audio_for_video(speech: Speech, track: MotionTrack) -> np.ndarray:
+    """The waveform padded (or cut) to exactly the video's length."""
+    n = int(round(track.n_frames / track.fps * speech.sample_rate))
+    samples = speech.samples[:n]
+    return np.pad(samples, (0, n - len(samples))).astype(np.float32)
+
+
+def _encode(renderer: FaceRenderer, track: MotionTrack, speech: Speech, output: Path,
+            progress: Progress) -> None:
+    width, height = renderer.size
+    audio = _audio_for_video(speech, track)
+    with VideoWriter(output, width, height, track.fps, audio, speech.sample_rate) as writer:
+        for i, frame in enumerate(renderer.frames(track)):
+            writer.write(frame)
+            progress("render", i + 1, track.n_frames)
+
+
+def _write_text(path: Path, text: str) -> None:
+    from facespeak.media.atomic import atomic_output
+
+    with atomic_output(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._last
+        self._last = now
