@@ -26,8 +26,10 @@ TEXT_30S = (
 REAL_PORTRAIT = Path(__file__).resolve().parents[2] / "shared/fixtures/real/man_photo.png"
 
 
-_MEASURED = ("import resource, sys; from facespeak.cli import main; code = main(sys.argv[1:]); "
-             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)")
+# VmHWM is this process's own peak (ru_maxrss would include the parent's, copied by fork).
+_MEASURED = ("import re, sys; from facespeak.cli import main; code = main(sys.argv[1:]); "
+             "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())[1]); "
+             "sys.exit(code)")
 
 
 def run_command(args: list[str]) -> tuple[float, float]:

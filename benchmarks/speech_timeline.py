@@ -1,6 +1,6 @@
 """How well each engine's phone timeline matches its own audio, and how fast it is.
 
-    python3 benchmarks/speech_timeline.py [voice ...]   # default: all flite voices + espeak en-us, de
+    python3 benchmarks/speech_timeline.py [voice ...]   # default: flite voices + espeak en-us
 
 Per voice, from the timeline that ``engine.synthesize`` returns:
 
@@ -61,8 +61,11 @@ def _bands(x: np.ndarray, rate: int, lo: tuple[float, float], hi: tuple[float, f
     f, t, z = stft(x, rate, nperseg=n, noverlap=n - int(rate * HOP_S), boundary=None,
                    padded=False)
     power = np.abs(z) ** 2
-    band = lambda b: power[(f > b[0]) & (f < b[1])].sum(0) + 1e-12  # noqa: E731
-    return 10 * np.log10(band(hi)), 10 * np.log10(band(lo)), t
+
+    def band(b: tuple[float, float]) -> np.ndarray:
+        return 10 * np.log10(power[(f > b[0]) & (f < b[1])].sum(0) + 1e-12)
+
+    return band(hi), band(lo), t
 
 
 def _steepest(curve: np.ndarray, t: np.ndarray, a: float, b: float, rising: bool) -> float:

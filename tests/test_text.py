@@ -44,18 +44,19 @@ def test_year(n, words):
 
 @pytest.mark.parametrize("text, expected", [
     ("In 1999 it rained.", "In nineteen ninety-nine it rained."),
-    ("We had 1,234,567 users.", "We had one million two hundred thirty-four thousand five "
-                                "hundred sixty-seven users."),
+    ("We had 1,234,567 users.", ("We had one million two hundred thirty-four thousand five "
+                                "hundred sixty-seven users.")),
     ("It was -42 and 3.14 and 0.5 and .5 units.",
      "It was minus forty-two and three point one four and zero point five and point five units."),
     ("The 1st, 2nd, 3rd and 21st.", "The first, second, third and twenty-first."),
     ("It costs $5.20.", "It costs five dollars and twenty cents."),
-    ("Only $1 or $0.99 or £3.50 or €2.", "Only one dollar or ninety-nine cents or three pounds "
-                                         "and fifty pence or two euros."),
+    ("Only $1 or $0.99 or £3.50 or €2.", ("Only one dollar or ninety-nine cents or three pounds "
+                                         "and fifty pence or two euros.")),
     ("Raise $1.5 million.", "Raise one point five million dollars."),
     ("Up 15% or 4.5 %.", "Up fifteen percent or four point five percent."),
     ("Meet at 3:30 pm.", "Meet at three thirty P M."),
-    ("Meet at 3:05 or 10am or 7 p.m. sharp.", "Meet at three oh five or ten A M or seven P M sharp."),
+    ("Meet at 3:05 or 10am or 7 p.m. sharp.",
+     "Meet at three oh five or ten A M or seven P M sharp."),
     ("At 12:00 we eat.", "At twelve o'clock we eat."),
     ("On 2024-05-01 we left.", "On may first twenty twenty-four we left."),
     ("On 5/1/2024 we left.", "On may first twenty twenty-four we left."),
@@ -92,7 +93,8 @@ def test_abbreviations_do_not_end_sentences_but_etc_can():
 def test_unicode_quotes_dashes_and_brackets_are_cleaned():
     out = said("\u201cHi,\u201d she said \u2014 \u2018twice\u2019 (loudly)\u2026 1990\u20131995 "
                "was\u00a0fun.")
-    assert out == "Hi, she said, 'twice', loudly... nineteen ninety to nineteen ninety-five was fun."
+    assert out == ("Hi, she said, 'twice', loudly... nineteen ninety to nineteen ninety-five "
+                   "was fun.")
     assert not set(out) & set("\u201c\u201d\u2018\u2019\u2014\u2013\u00a0()")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -53,11 +54,13 @@ def say(portrait: str | Path, text: str, output: str | Path,
         if path is not None:
             check_writable(Path(path))
     clock = _Clock()
-    image = load_portrait(portrait)
-    face = detect_face(image)
-    clock.lap("face")
-    speech = speak_text(text, options)
-    clock.lap("speech")
+    # Speech synthesis (an external program) overlaps with loading the face model.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        speech_job = pool.submit(speak_text, text, options)
+        image = load_portrait(portrait)
+        face = detect_face(image)
+        speech = speech_job.result()
+    clock.lap("face_and_speech")
     track = _motion_for(speech, options)
     clock.lap("motion")
     renderer = FaceRenderer(make_canvas(image, face, options.crop, options.size))

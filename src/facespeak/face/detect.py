@@ -4,6 +4,9 @@ refinement; the model ships inside the mediapipe 0.10.21 wheel)."""
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -59,7 +62,8 @@ def _detect_all(rgb: np.ndarray) -> list[np.ndarray]:
     factor = min(1.0, DETECT_LONG_SIDE_PX / max(h, w))
     small = rgb if factor == 1.0 else cv2.resize(
         rgb, (round(w * factor), round(h * factor)), interpolation=cv2.INTER_AREA)
-    result = _face_mesh().process(np.ascontiguousarray(small))
+    with _native_stderr_silenced():  # TFLite's start-up chatter is not for our users
+        result = _face_mesh().process(np.ascontiguousarray(small))
     faces = []
     for face in result.multi_face_landmarks or []:
         pts = np.array([(p.x, p.y, p.z) for p in face.landmark], dtype=np.float64)
@@ -70,6 +74,22 @@ def _detect_all(rgb: np.ndarray) -> list[np.ndarray]:
 
 
 _FACE_MESH = None
+
+
+@contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Point file descriptor 2 at /dev/null while native code runs (errors still
+    reach Python as exceptions)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _face_mesh():
@@ -84,3 +104,4 @@ def _face_mesh():
             static_image_mode=True, max_num_faces=MAX_FACES, refine_landmarks=True,
             min_detection_confidence=0.5)
     return _FACE_MESH
+

@@ -8,6 +8,7 @@ from math import gcd
 import numpy as np
 from scipy.signal import resample_poly
 
+from facespeak.errors import EmptyText
 from facespeak.speech.base import SpeechEngine, close_timeline
 from facespeak.speech.voices import resolve_voice
 from facespeak.types import Phone, Sentence, Speech, Word
@@ -41,7 +42,11 @@ def synthesize_sentences(sentences: Sequence[Sentence], voice: str | None,
                          engine: SpeechEngine | None = None) -> Speech:
     """Speak all sentences as one Speech: ``lead_in_s`` of silence, each
     sentence followed by its pause (the last one's is replaced by ``tail_s``),
-    peak-normalised to -1 dBFS. Timelines are on the joined audio's axis."""
+    peak-normalised to -1 dBFS. Each sentence keeps up to ``EDGE_SILENCE_S``
+    of the engine's own silence on both sides. Timelines are on the joined
+    audio's axis, gap-free from 0 to its end."""
+    if not sentences:
+        raise EmptyText("nothing to speak: no sentences")
     last = len(sentences) - 1
     paused = [Sentence(s.text, 0.0 if i == last else s.pause_after_s)
               for i, s in enumerate(sentences)]
@@ -66,7 +71,7 @@ def trim_edges(speech: Speech, keep_s: float) -> Speech:
     start = max(0.0, phones[0].end_s - keep_s) if phones[0].symbol == "" else 0.0
     end = min(speech.duration_s, phones[-1].start_s + keep_s) if phones[-1].symbol == "" \
         else speech.duration_s
-    a, b = int(round(start * speech.sample_rate)), int(round(end * speech.sample_rate))
+    a, b = round(start * speech.sample_rate), round(end * speech.sample_rate)
     samples = speech.samples[a:b].copy()
     fade = min(int(FADE_S * speech.sample_rate), len(samples) // 2)
     ramp = np.linspace(0.0, 1.0, fade, dtype=np.float32)
@@ -80,9 +85,9 @@ def trim_edges(speech: Speech, keep_s: float) -> Speech:
 def pad(speech: Speech, before_s: float, after_s: float) -> Speech:
     """Add silence on both sides; the timeline stays gap-free."""
     rate = speech.sample_rate
-    samples = np.concatenate([np.zeros(int(round(before_s * rate)), np.float32), speech.samples,
-                              np.zeros(int(round(after_s * rate)), np.float32)])
-    return _shifted(speech, samples, int(round(before_s * rate)) / rate)
+    samples = np.concatenate([np.zeros(round(before_s * rate), np.float32), speech.samples,
+                              np.zeros(round(after_s * rate), np.float32)])
+    return _shifted(speech, samples, round(before_s * rate) / rate)
 
 
 def concatenate(pieces: Sequence[Speech]) -> Speech:

@@ -74,9 +74,9 @@ def timeline(text: str, language: str) -> tuple[list[Phone], list[Word]]:
 def render(phones: list[Phone], duration_s: float, seed: int) -> np.ndarray:
     """The waveform: one characteristic sound per phone (see module doc)."""
     rng = np.random.default_rng(seed)
-    out = np.zeros(int(round(duration_s * SAMPLE_RATE)), np.float32)
+    out = np.zeros(round(duration_s * SAMPLE_RATE), np.float32)
     for p in phones:
-        a, b = int(round(p.start_s * SAMPLE_RATE)), int(round(p.end_s * SAMPLE_RATE))
+        a, b = round(p.start_s * SAMPLE_RATE), round(p.end_s * SAMPLE_RATE)
         t = np.arange(b - a) / SAMPLE_RATE
         if p.symbol in VOWELS:
             out[a:b] = 0.5 * np.sign(np.sin(2 * np.pi * 150 * t))
