@@ -4,7 +4,7 @@ constant frame rate, ``movflags=+faststart``, written through ``atomic_output``.
 Frames go through a small queue to one background thread that converts them
 to YUV (OpenCV, 5x faster than swscale), encodes and muxes them. OpenCV, x264
 and the muxer all release the GIL, so on two cores encoding runs beside the
-renderer instead of after it; measurements in docs/ENCODING.md.
+renderer instead of after it; measured by benchmarks/bench_encode.py.
 """
 
 from __future__ import annotations
