@@ -176,31 +176,40 @@ def test_odd_sizes_are_refused(tmp_path, size):
         VideoWriter(tmp_path / "odd.mp4", *size, FPS)
 
 
+@pytest.mark.parametrize("settings, match", [({"preset": "quick"}, "preset"),
+                                             ({"crf": 60}, "crf"), ({"fps": 0}, "fps")])
+def test_bad_settings_are_refused(tmp_path, settings, match):
+    args = {"path": tmp_path / "x.mp4", "width": W, "height": H, "fps": FPS} | settings
+    with pytest.raises(ValueError, match=match):
+        VideoWriter(**args)
+    assert leftovers(tmp_path) == []
+
+
 def test_wrong_frame_is_refused_and_nothing_is_left(tmp_path):
-    with pytest.raises(ValueError, match="expected uint8"):
-        with VideoWriter(tmp_path / "x.mp4", W, H, FPS) as out:
-            out.write(np.zeros((H, W, 3), np.float32))
+    with (
+        pytest.raises(ValueError, match="expected uint8"),
+        VideoWriter(tmp_path / "x.mp4", W, H, FPS) as out,
+    ):
+        out.write(np.zeros((H, W, 3), np.float32))
     assert leftovers(tmp_path) == []
 
 
 @pytest.mark.parametrize("error", [RuntimeError("render failed"), KeyboardInterrupt()])
 def test_interrupted_writer_leaves_nothing(tmp_path, error):
     path = tmp_path / "out.mp4"
-    with pytest.raises(type(error)):
-        with VideoWriter(path, W, H, FPS, tone(2.0, 16000), 16000) as out:
-            for i in range(30):
-                out.write(flat(COLOURS[i % 4]))
-            raise error
+    with pytest.raises(type(error)), VideoWriter(path, W, H, FPS, tone(2.0, 16000), 16000) as out:
+        for i in range(30):
+            out.write(flat(COLOURS[i % 4]))
+        raise error
     assert leftovers(tmp_path) == []
 
 
 def test_interrupted_writer_keeps_the_previous_file(tmp_path):
     path = tmp_path / "out.mp4"
     path.write_bytes(b"previous video")
-    with pytest.raises(KeyboardInterrupt):
-        with VideoWriter(path, W, H, FPS) as out:
-            out.write(flat(COLOURS[0]))
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), VideoWriter(path, W, H, FPS) as out:
+        out.write(flat(COLOURS[0]))
+        raise KeyboardInterrupt
     assert leftovers(tmp_path) == ["out.mp4"]
     assert path.read_bytes() == b"previous video"
 
@@ -227,9 +236,11 @@ def test_encoder_failure_reaches_the_caller(tmp_path, monkeypatch):
 
 
 def test_no_frames_is_an_error(tmp_path):
-    with pytest.raises(ValueError, match="no frames"):
-        with VideoWriter(tmp_path / "out.mp4", W, H, FPS, tone(1.0, 16000), 16000):
-            pass
+    with (
+        pytest.raises(ValueError, match="no frames"),
+        VideoWriter(tmp_path / "out.mp4", W, H, FPS, tone(1.0, 16000), 16000),
+    ):
+        pass
     assert leftovers(tmp_path) == []
 
 
@@ -254,17 +265,18 @@ def test_atomic_output_in_current_directory(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt()])
 def test_atomic_output_removes_its_file_on_failure(tmp_path, error):
-    with pytest.raises(type(error)):
-        with atomic_output(tmp_path / "result.wav") as tmp:
-            tmp.write_bytes(b"half")
-            raise error
+    with pytest.raises(type(error)), atomic_output(tmp_path / "result.wav") as tmp:
+        tmp.write_bytes(b"half")
+        raise error
     assert leftovers(tmp_path) == []
 
 
 def test_missing_folder_is_an_output_error(tmp_path):
-    with pytest.raises(OutputPathError, match="does not exist") as info:
-        with atomic_output(tmp_path / "nope" / "out.mp4"):
-            pass
+    with (
+        pytest.raises(OutputPathError, match="does not exist") as info,
+        atomic_output(tmp_path / "nope" / "out.mp4"),
+    ):
+        pass
     assert "\n" not in str(info.value)
 
 
@@ -280,9 +292,11 @@ def test_unwritable_folder_is_an_output_error(tmp_path):
     folder.mkdir()
     folder.chmod(0o500)
     try:
-        with pytest.raises(OutputPathError, match="not writable"):
-            with VideoWriter(folder / "out.mp4", W, H, FPS):
-                pass
+        with (
+            pytest.raises(OutputPathError, match="not writable"),
+            VideoWriter(folder / "out.mp4", W, H, FPS),
+        ):
+            pass
     finally:
         folder.chmod(0o700)
 
@@ -293,9 +307,11 @@ def test_folder_refusing_files_is_an_output_error(tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied", str(path))
 
     monkeypatch.setattr(os, "open", refuse)
-    with pytest.raises(OutputPathError, match="Permission denied"):
-        with VideoWriter(tmp_path / "out.mp4", W, H, FPS):
-            pass
+    with (
+        pytest.raises(OutputPathError, match="Permission denied"),
+        VideoWriter(tmp_path / "out.mp4", W, H, FPS),
+    ):
+        pass
 
 
 def test_check_writable_refuses_a_read_only_folder(tmp_path, monkeypatch):

@@ -68,8 +68,8 @@ def _check_file(path: Path) -> None:
 def _decode(f: BinaryIO, path: Path) -> np.ndarray:
     im = _open(f, path)
     _check_size(im, path)
-    # verify() checks PNG chunk CRCs and that the file reaches IEND, which
-    # load() does not: a PNG cut inside its last chunk would otherwise pass.
+    # verify() checks PNG chunk CRCs and that the file reaches IEND; load()
+    # accepts a PNG that lost its IEND or the tail of its last data chunk.
     _guard(im.verify, path)
     f.seek(0)
     im = _open(f, path)
