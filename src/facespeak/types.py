@@ -75,6 +75,30 @@ class VoiceInfo:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class VoiceParams:
+    """A voice to speak with: an engine voice plus the changes that shape it.
+
+    Chosen by the voice stage (from ``--voice``, the face, or a reference
+    recording) and applied by the speech stage. 1.0 everywhere = the engine
+    voice unchanged.
+    """
+
+    voice: str | None = None
+    """Engine-qualified base voice ("flite:rms", "espeak:de"); None = the language's default."""
+    pitch_scale: float = 1.0
+    """Multiplies the voice's fundamental frequency (F0)."""
+    pitch_range: float = 1.0
+    """Multiplies F0 excursions around its mean (intonation range)."""
+    formant_scale: float = 1.0
+    """Stretches the spectral envelope: > 1 a shorter vocal tract (smaller, younger,
+    more female-sounding), < 1 a longer one."""
+    rate: float = 1.0
+    """Speaking-rate multiplier: > 1 faster."""
+    reason: str = ""
+    """Why these values, for users ("default", "--voice", "face: ...", "reference: ...")."""
+
+
 # --------------------------------------------------------------------- face
 @dataclass(frozen=True, eq=False)
 class Portrait:
