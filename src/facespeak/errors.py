@@ -43,6 +43,11 @@ class MotionFileError(FacespeakInputError):
     """A motion JSON file is malformed."""
 
 
+class VideoInputError(FacespeakInputError):
+    """A video to evaluate is missing, unreadable, or lacks what a metric needs
+    (a video stream, a face, an audio track)."""
+
+
 class EngineMissing(FacespeakError):
     """A required external program or library is not installed."""
 
