@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
-
 from facespeak.config import SayOptions
 from facespeak.face.detect import detect_face
 from facespeak.face.portrait import load_portrait
 from facespeak.media.atomic import check_writable
-from facespeak.media.audio import write_wav
+from facespeak.media.audio import write_wav_from
 from facespeak.media.encode import VideoWriter
 from facespeak.motion.head import HeadStyle
-from facespeak.motion.track import (MotionOptions, build_motion_track, fit_track_length,
-                                    frame_count, load_motion, motion_to_json)
+from facespeak.motion.track import (
+    MotionOptions,
+    build_motion_track,
+    fit_track_length,
+    frame_count,
+    load_motion,
+    motion_to_json,
+)
 from facespeak.render.layout import make_canvas
 from facespeak.render.renderer import FaceRenderer
-from facespeak.speech import resolve_voice, synthesize_sentences
+from facespeak.speech import iter_speech, resolve_voice, synthesize_sentences
+from facespeak.speech.utterance import spool_utterance
 from facespeak.text import normalize_text
-from facespeak.types import FaceGeometry, MotionTrack, Speech
+from facespeak.types import FaceGeometry, MotionTrack, Sentence, Speech, Utterance
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called as work advances."""
@@ -32,7 +38,9 @@ Progress = Callable[[str, int, int], None]
 @dataclass(frozen=True, eq=False)
 class SayResult:
     video_path: Path
-    speech: Speech
+    speech: Utterance
+    """Timelines and metadata of the speech. Its audio file is temporary and gone
+    once ``say`` returns: ask for ``save_audio`` to keep the audio."""
     face: FaceGeometry
     motion: MotionTrack
     audio_path: Path | None = None
@@ -54,21 +62,23 @@ def say(portrait: str | Path, text: str, output: str | Path,
         if path is not None:
             check_writable(Path(path))
     clock = _Clock()
-    # Speech synthesis (an external program) overlaps with loading the face model.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        speech_job = pool.submit(speak_text, text, options)
-        image = load_portrait(portrait)
-        face = detect_face(image)
-        speech = speech_job.result()
-    clock.lap("face_and_speech")
-    track = _motion_for(speech, options)
-    clock.lap("motion")
-    renderer = FaceRenderer(make_canvas(image, face, options.crop, options.size))
-    clock.lap("render_setup")
-    _encode(renderer, track, speech, output, progress)
-    clock.lap("render_encode")
-    if options.save_audio:
-        write_wav(options.save_audio, _audio_for_video(speech, track), speech.sample_rate)
+    with tempfile.TemporaryDirectory(prefix="facespeak-") as work:
+        # Speech synthesis (an external program) overlaps with loading the face model.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            speech_job = pool.submit(_spool_speech, text, options, Path(work) / "speech.f32")
+            image = load_portrait(portrait)
+            face = detect_face(image)
+            speech = speech_job.result()
+        clock.lap("face_and_speech")
+        track = _motion_for(speech, options)
+        clock.lap("motion")
+        renderer = FaceRenderer(make_canvas(image, face, options.crop, options.size))
+        clock.lap("render_setup")
+        _encode(renderer, track, speech, output, progress)
+        clock.lap("render_encode")
+        if options.save_audio:
+            write_wav_from(options.save_audio, speech, _video_samples(speech, track),
+                           speech.sample_rate)
     if options.save_motion:
         _write_text(Path(options.save_motion), motion_to_json(track))
     return SayResult(output, speech, face, track, options.save_audio, options.save_motion,
@@ -82,7 +92,16 @@ def speak_text(text: str, options: SayOptions = SayOptions()) -> Speech:
     return synthesize_sentences(sentences, voice, language)
 
 
-def _motion_for(speech: Speech, options: SayOptions) -> MotionTrack:
+def _spool_speech(text: str, options: SayOptions, path: Path) -> Utterance:
+    """Synthesise sentence by sentence straight into ``path``: flat memory for any length."""
+    _, voice, language = resolve_voice(options.voice, options.language)
+    sentences = normalize_text(text, language)
+    if sentences:  # the last sentence's pause is the utterance's tail instead
+        sentences = [*sentences[:-1], Sentence(sentences[-1].text, 0.0)]
+    return spool_utterance(iter_speech(sentences, voice, language), path)
+
+
+def _motion_for(speech: Utterance, options: SayOptions) -> MotionTrack:
     if options.motion is not None:
         track = load_motion(options.motion)
         return fit_track_length(track, frame_count(speech.duration_s, track.fps))
@@ -90,18 +109,15 @@ def _motion_for(speech: Speech, options: SayOptions) -> MotionTrack:
     return build_motion_track(speech, MotionOptions(fps=options.fps, seed=options.seed, head=head))
 
 
-def _audio_for_video(speech: Speech, track: MotionTrack) -> np.ndarray:
-    """The waveform padded (or cut) to exactly the video's length."""
-    n = int(round(track.n_frames / track.fps * speech.sample_rate))
-    samples = speech.samples[:n]
-    return np.pad(samples, (0, n - len(samples))).astype(np.float32)
+def _video_samples(speech: Utterance, track: MotionTrack) -> int:
+    """Audio samples lasting exactly as long as the video."""
+    return int(round(track.n_frames / track.fps * speech.sample_rate))
 
 
-def _encode(renderer: FaceRenderer, track: MotionTrack, speech: Speech, output: Path,
+def _encode(renderer: FaceRenderer, track: MotionTrack, speech: Utterance, output: Path,
             progress: Progress) -> None:
     width, height = renderer.size
-    audio = _audio_for_video(speech, track)
-    with VideoWriter(output, width, height, track.fps, audio, speech.sample_rate) as writer:
+    with VideoWriter(output, width, height, track.fps, speech, speech.sample_rate) as writer:
         for i, frame in enumerate(renderer.frames(track)):
             writer.write(frame)
             progress("render", i + 1, track.n_frames)

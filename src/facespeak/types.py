@@ -8,6 +8,7 @@ globals travel between stages. Units are in the field names (``_s`` seconds,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -61,6 +62,53 @@ class Speech:
     @property
     def duration_s(self) -> float:
         return len(self.samples) / self.sample_rate
+
+
+ENERGY_BIN_S = 0.005
+"""Width of the loudness bins an ``Utterance`` keeps (the motion stage's input)."""
+
+
+def energy_bin_samples(sample_rate: int) -> int:
+    return max(round(ENERGY_BIN_S * sample_rate), 1)
+
+
+@dataclass(frozen=True, eq=False)
+class Utterance:
+    """The speech of a whole text, for the video. Sentences are synthesised one
+    at a time and their audio appended to a file, so memory stays flat
+    however long the text; only the timelines and loudness stay in memory."""
+
+    audio_path: Path
+    """Raw little-endian float32 mono samples, before ``gain``."""
+    sample_rate: int
+    n_samples: int
+    gain: float
+    """Applied on reading: brings the whole utterance's peak to -1 dBFS."""
+    phones: tuple[Phone, ...]
+    words: tuple[Word, ...]
+    energy_bins: np.ndarray = field(repr=False)
+    """Sum of squared samples (before gain) per bin of ``energy_bin_samples``, float64."""
+    engine: str = ""
+    voice: str = ""
+    language: str = ""
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_samples / self.sample_rate
+
+    @property
+    def energy_bin_samples(self) -> int:
+        return energy_bin_samples(self.sample_rate)
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Samples [start, stop) as float32 with the gain applied; zeros past the end."""
+        out = np.zeros(max(stop - start, 0), np.float32)
+        end = min(stop, self.n_samples)
+        if end > start:
+            with open(self.audio_path, "rb") as f:
+                f.seek(start * 4)
+                out[: end - start] = np.fromfile(f, "<f4", end - start) * self.gain
+        return out
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import wave
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import av
 import numpy as np
 
 from facespeak.errors import FacespeakInputError
 from facespeak.media.atomic import atomic_output
+
+if TYPE_CHECKING:
+    from facespeak.media.encode import SampleSource
 
 
 def write_wav(path: str | Path, samples: np.ndarray, sample_rate: int) -> None:
@@ -18,15 +23,27 @@ def write_wav(path: str | Path, samples: np.ndarray, sample_rate: int) -> None:
     samples = np.asarray(samples)
     if samples.ndim != 1:
         raise ValueError(f"write_wav takes mono (n,) samples, not shape {samples.shape}")
+    _write_pcm(path, [samples], sample_rate)
+
+
+def write_wav_from(path: str | Path, source: SampleSource, n_samples: int, sample_rate: int,
+                   chunk: int = 1 << 16) -> None:
+    """Like ``write_wav`` for ``n_samples`` read from ``source`` a chunk at a
+    time (zeros past its end), so a long soundtrack is never in memory whole."""
+    _write_pcm(path, (source.read(a, min(a + chunk, n_samples))
+                      for a in range(0, n_samples, chunk)), sample_rate)
+
+
+def _write_pcm(path: str | Path, chunks: Iterable[np.ndarray], sample_rate: int) -> None:
     if sample_rate <= 0:
         raise ValueError(f"sample rate must be positive, not {sample_rate}")
-    clean = np.clip(np.nan_to_num(samples.astype(np.float64)), -1.0, 1.0)
-    pcm = np.round(clean * 32767).astype("<i2")
     with atomic_output(path) as tmp, wave.open(str(tmp), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(int(sample_rate))
-        out.writeframes(pcm.tobytes())
+        for samples in chunks:
+            clean = np.clip(np.nan_to_num(samples.astype(np.float64)), -1.0, 1.0)
+            out.writeframes(np.round(clean * 32767).astype("<i2").tobytes())
 
 
 def read_audio(path: str | Path) -> tuple[np.ndarray, int]:

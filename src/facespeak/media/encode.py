@@ -15,7 +15,7 @@ from contextlib import ExitStack, suppress
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
 import av
 import cv2
@@ -50,6 +50,17 @@ _FINISH = object()
 _ABORT = object()
 
 
+class SampleSource(Protocol):
+    """A soundtrack read in pieces (``facespeak.types.Utterance`` is one), so a
+    long one never has to be in memory whole."""
+
+    n_samples: int
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """float32 samples [start, stop), zeros past the end."""
+        ...
+
+
 class VideoWriter:
     """Context manager that writes RGB frames and an optional soundtrack to an MP4.
 
@@ -64,7 +75,7 @@ class VideoWriter:
     """
 
     def __init__(self, path: str | Path, width: int, height: int, fps: float,
-                 audio: np.ndarray | None = None, sample_rate: int = 0, *,
+                 audio: np.ndarray | SampleSource | None = None, sample_rate: int = 0, *,
                  crf: int = DEFAULT_CRF, preset: str = DEFAULT_PRESET,
                  threads: int = X264_THREADS) -> None:
         _check_size(width, height)
@@ -181,7 +192,7 @@ class VideoWriter:
         self._encoded += 1
         if self._audio is not None:
             # Keep audio level with video so the muxer interleaves them finely.
-            self._feed_audio(min(self._samples_at(self._encoded), len(self._audio)))
+            self._feed_audio(min(self._samples_at(self._encoded), self._audio.n_samples))
 
     def _finish(self) -> None:
         if self._error is not None:
@@ -202,8 +213,7 @@ class VideoWriter:
         """Encode input samples up to ``end``, silence past the waveform's end."""
         if self._audio is None or self._aac is None or end <= self._audio_fed:
             return
-        chunk = self._audio[self._audio_fed:end]
-        chunk = np.pad(chunk, (0, end - self._audio_fed - len(chunk)))
+        chunk = np.clip(np.nan_to_num(self._audio.read(self._audio_fed, end)), -1.0, 1.0)
         frame = av.AudioFrame.from_ndarray(chunk[None, :], format="flt", layout="mono")
         frame.sample_rate = self._sample_rate
         frame.pts = self._audio_fed
@@ -218,12 +228,27 @@ def _check_size(width: int, height: int) -> None:
                          f"not {width}x{height}")
 
 
-def _check_audio(audio: np.ndarray | None, sample_rate: int) -> np.ndarray | None:
+def _check_audio(audio: np.ndarray | SampleSource | None, sample_rate: int
+                 ) -> SampleSource | None:
     if audio is None:
         return None
+    if sample_rate <= 0:
+        raise ValueError(f"audio needs a positive sample rate, not {sample_rate}")
+    if hasattr(audio, "read"):
+        return audio  # type: ignore[return-value]
     audio = np.asarray(audio)
     if audio.ndim != 1:
         raise ValueError(f"audio must be mono (n,) samples, not shape {audio.shape}")
-    if sample_rate <= 0:
-        raise ValueError(f"audio needs a positive sample rate, not {sample_rate}")
-    return np.clip(np.nan_to_num(audio.astype(np.float32)), -1.0, 1.0)
+    return _ArraySource(audio)
+
+
+class _ArraySource:
+    """A soundtrack already in memory, read like any other ``SampleSource``."""
+
+    def __init__(self, samples: np.ndarray) -> None:
+        self.samples = samples
+        self.n_samples = len(samples)
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        chunk = self.samples[start:stop].astype(np.float32)
+        return np.pad(chunk, (0, max(stop - start, 0) - len(chunk)))

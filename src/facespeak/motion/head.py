@@ -51,9 +51,12 @@ def smooth_noise(rng: np.random.Generator, n: int, fps: float, tau_s: float) -> 
 def speech_activity(words: tuple[Word, ...], times_s: np.ndarray, ramp_s: float = 0.3
                     ) -> np.ndarray:
     """0 in silence, 1 while speaking, with soft ramps."""
-    act = np.zeros(len(times_s))
-    for w in words:
-        act[(times_s >= w.start_s) & (times_s < w.end_s)] = 1.0
+    edges = np.zeros(len(times_s) + 1)
+    for w in words:  # +1 where a word starts, -1 where it ends: a running sum marks speech
+        a, b = np.searchsorted(times_s, [w.start_s, w.end_s])
+        edges[a] += 1
+        edges[b] -= 1
+    act = (np.cumsum(edges)[:-1] > 0).astype(float)
     k = max(int(ramp_s / max(times_s[1] - times_s[0], 1e-3)) if len(times_s) > 1 else 1, 1)
     kernel = np.hanning(2 * k + 1)
     return np.convolve(act, kernel / kernel.sum(), mode="same")
@@ -69,9 +72,9 @@ def nod_curve(words: tuple[Word, ...], times_s: np.ndarray, rng: np.random.Gener
             continue
         last = w.start_s
         length = rng.uniform(0.35, 0.55)
-        phase = (times_s - w.start_s + 0.05) / length
-        inside = (phase > 0) & (phase < 1)
-        pitch[inside] += depth_deg * rng.uniform(0.6, 1.0) * np.sin(np.pi * phase[inside]) ** 2
+        span = slice(*np.searchsorted(times_s, [w.start_s - 0.05, w.start_s - 0.05 + length]))
+        phase = (times_s[span] - w.start_s + 0.05) / length
+        pitch[span] += depth_deg * rng.uniform(0.6, 1.0) * np.sin(np.pi * phase) ** 2
     return pitch
 
 
@@ -117,8 +120,8 @@ def blink_channel(n_frames: int, fps: float, seed: int, sentence_ends_s: list[fl
     closure = np.zeros(n_frames)
     for s in starts:
         length = rng.uniform(0.14, 0.26)
-        phase = (times - s) / length
-        rise = np.clip(phase / 0.35, 0, 1)
-        fall = np.clip((1 - phase) / 0.65, 0, 1)
-        closure = np.maximum(closure, np.minimum(rise, fall) ** 0.7 * (phase > 0) * (phase < 1))
+        span = slice(*np.searchsorted(times, [s, s + length]))
+        phase = (times[span] - s) / length
+        shape = np.minimum(np.clip(phase / 0.35, 0, 1), np.clip((1 - phase) / 0.65, 0, 1)) ** 0.7
+        closure[span] = np.maximum(closure[span], shape * (phase > 0))
     return closure.astype(np.float32)

@@ -11,7 +11,15 @@ import numpy as np
 from facespeak.errors import MotionFileError
 from facespeak.motion.head import HeadStyle, blink_channel, head_channels
 from facespeak.motion.visemes import force_bilabial_closures, mouth_channels
-from facespeak.types import MOTION_CHANNELS, MotionTrack, Phone, Speech, Word
+from facespeak.types import (
+    MOTION_CHANNELS,
+    MotionTrack,
+    Phone,
+    Speech,
+    Utterance,
+    Word,
+    energy_bin_samples,
+)
 
 MOTION_FORMAT_VERSION = 1
 
@@ -32,19 +40,30 @@ def frame_count(duration_s: float, fps: float) -> int:
     return max(int(np.ceil(duration_s * fps - 1e-6)), 1)
 
 
-def energy_per_frame(speech: Speech, n_frames: int, fps: float) -> np.ndarray:
+def energy_per_frame(speech: Speech | Utterance, n_frames: int, fps: float) -> np.ndarray:
     """RMS loudness per frame (40 ms windows), scaled to 0..1 by its 95th percentile."""
-    hop = speech.sample_rate / fps
-    half = int(0.02 * speech.sample_rate)
-    padded = np.pad(speech.samples.astype(np.float64) ** 2, (half, half + int(hop) + 1))
-    csum = np.concatenate([[0.0], np.cumsum(padded)])
-    centres = (np.arange(n_frames) * hop).astype(int) + half
-    rms = np.sqrt((csum[centres + half] - csum[centres - half]) / (2 * half))
+    bins, width = _energy_bins(speech)
+    csum = np.concatenate([[0.0], np.cumsum(bins)])
+    bin_s = width / speech.sample_rate
+    half = max(int(round(0.02 / bin_s)), 1)
+    centres = np.round(np.arange(n_frames) / fps / bin_s).astype(int)
+    lo, hi = np.clip(centres - half, 0, len(bins)), np.clip(centres + half, 0, len(bins))
+    rms = np.sqrt((csum[hi] - csum[lo]) / (2 * half * width))
     ref = np.percentile(rms, 95) if rms.any() else 1.0
     return np.clip(rms / (ref + 1e-9), 0, 1.2)
 
 
-def build_motion_track(speech: Speech, options: MotionOptions = MotionOptions()) -> MotionTrack:
+def _energy_bins(speech: Speech | Utterance) -> tuple[np.ndarray, int]:
+    """(sum of squares per bin, bin width in samples)."""
+    if isinstance(speech, Utterance):
+        return speech.energy_bins, speech.energy_bin_samples
+    width = energy_bin_samples(speech.sample_rate)
+    squares = speech.samples.astype(np.float64) ** 2
+    squares = np.pad(squares, (0, -len(squares) % width))
+    return squares.reshape(-1, width).sum(1), width
+
+
+def build_motion_track(speech: Speech | Utterance, options: MotionOptions = MotionOptions()) -> MotionTrack:
     """Mouth from phones (+ loudness), head and blinks from a seeded model."""
     fps = options.fps
     n = frame_count(speech.duration_s, fps)

@@ -117,6 +117,12 @@ def split_diphthongs(phones: tuple[Phone, ...]) -> list[Phone]:
     return out
 
 
+_BLOCK_FRAMES = 256
+_REACH_S = 1.5
+"""Phones further than this from a frame have no visible influence on it
+(their dominance has decayed below 2e-5 of a phone's own)."""
+
+
 def mouth_channels(phones: tuple[Phone, ...], times_s: np.ndarray) -> dict[str, np.ndarray]:
     """Blend every phone's targets at ``times_s`` with dominance functions.
 
@@ -126,16 +132,26 @@ def mouth_channels(phones: tuple[Phone, ...], times_s: np.ndarray) -> dict[str, 
     parts = split_diphthongs(phones)
     if not parts:
         return {name: np.zeros(len(times_s), np.float32) for name in MOUTH_CHANNELS}
-    centres = np.array([(p.start_s + p.end_s) / 2 for p in parts])
-    halves = np.array([max(p.end_s - p.start_s, 0.02) / 2 for p in parts])
+    starts = np.array([p.start_s for p in parts])
+    ends = np.array([p.end_s for p in parts])
     visemes = [viseme_for(p.symbol) for p in parts]
     targets = np.array([v.targets() for v in visemes])            # (P, 5)
     strength = np.array([v.dominance for v in visemes])           # (P,)
     spread = np.array([v.spread_s for v in visemes])
-    dist = np.abs(times_s[:, None] - centres[None, :])            # (T, P)
-    dom = strength * np.exp(-(np.maximum(dist - 0.5 * halves, 0) / (0.5 * halves + spread)) ** 1.5)
-    dom += 1e-6  # keeps far-from-speech frames defined (they rest)
-    blended = dom @ targets / dom.sum(axis=1, keepdims=True)      # (T, 5)
+    blended = np.zeros((len(times_s), len(MOUTH_CHANNELS)))
+    # Frames in blocks, each against the phones near it only: time and memory
+    # grow linearly with the text, not with its square.
+    for a in range(0, len(times_s), _BLOCK_FRAMES):
+        t = times_s[a:a + _BLOCK_FRAMES]
+        near = slice(np.searchsorted(ends, t[0] - _REACH_S),
+                     np.searchsorted(starts, t[-1] + _REACH_S, side="right"))
+        centres = (starts[near] + ends[near]) / 2
+        halves = np.maximum(ends[near] - starts[near], 0.02) / 2
+        dist = np.abs(t[:, None] - centres[None, :])                 # (T, P near)
+        dom = strength[near] * np.exp(
+            -(np.maximum(dist - 0.5 * halves, 0) / (0.5 * halves + spread[near])) ** 1.5)
+        dom += 1e-6  # keeps far-from-speech frames defined (they rest)
+        blended[a:a + len(t)] = dom @ targets[near] / dom.sum(axis=1, keepdims=True)
     return {name: blended[:, i].astype(np.float32) for i, name in enumerate(MOUTH_CHANNELS)}
 
 
