@@ -43,6 +43,10 @@ class MotionFileError(FacespeakInputError):
     """A motion JSON file is malformed."""
 
 
+class BadVoiceReference(FacespeakInputError):
+    """A reference recording (--voice-ref) is unreadable, silent, too short or not speech."""
+
+
 class VideoInputError(FacespeakInputError):
     """A video to evaluate is missing, unreadable, or lacks what a metric needs
     (a video stream, a face, an audio track)."""
