@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"facespeak {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_say(sub)
+    _add_eval(sub)
     voices = sub.add_parser("voices", help="list speech engines, voices and languages")
     voices.add_argument("--lang", help="only voices speaking this language")
     return parser
@@ -53,11 +54,31 @@ def _add_say(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
 
 
+def _add_eval(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "eval", help="measure talking-head videos (sync, head motion, blinks, jitter, ...)",
+        description="Measure any talking-head video with audio from its decoded frames and "
+                    "sound, with no downloaded model. Several videos are shown side by side.")
+    p.add_argument("videos", nargs="+", metavar="VIDEO", help="video file, or a folder of videos")
+    p.add_argument("--source", type=Path, metavar="PORTRAIT",
+                   help="the portrait the video was made from: adds identity preservation")
+    p.add_argument("--text", help="the words spoken ('-' reads stdin): adds the word error rate")
+    p.add_argument("--timeline", type=Path, metavar="JSON",
+                   help="phone timeline ('say --save-motion' output): adds articulation")
+    p.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
+    p.add_argument("--csv", type=Path, metavar="OUT", help="also write one CSV row per video")
+    p.add_argument("--plots", type=Path, metavar="DIR",
+                   help="write a contact sheet and a signal plot per video into DIR")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "voices":
             return _voices(args)
+        if args.command == "eval":
+            return _eval(args)
         return _say(args)
     except FacespeakInputError as exc:
         print(f"facespeak: error: {exc}", file=sys.stderr)
@@ -93,6 +114,39 @@ def _say(args: argparse.Namespace) -> int:
         if result.face.faces_found > 1:
             print(f"note: {result.face.faces_found} faces found; animated the largest",
                   file=sys.stderr)
+    return EXIT_OK
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from facespeak.evaluate.report import evaluate_video, expand_videos, load_source
+    from facespeak.evaluate.table import format_table, to_csv, to_json
+    from facespeak.media.atomic import atomic_output, check_writable
+
+    for out in (args.json, args.csv):
+        if out is not None:
+            check_writable(out)
+    if args.plots is not None:
+        from facespeak.evaluate.plots import prepare_plot_folder
+
+        prepare_plot_folder(args.plots)
+    videos = expand_videos(args.videos)
+    source = None if args.source is None else load_source(_portrait_path(str(args.source)))
+    text = sys.stdin.read() if args.text == "-" else args.text
+    reports = []
+    for video in videos:
+        if not args.quiet:
+            print(f"evaluating {video}", file=sys.stderr)
+        reports.append(evaluate_video(video, source=source, text=text, timeline=args.timeline))
+    print(format_table(reports))
+    for out, render in ((args.json, to_json), (args.csv, to_csv)):
+        if out is not None:
+            with atomic_output(out) as tmp:
+                tmp.write_text(render(reports), encoding="utf-8")
+    if args.plots is not None:
+        from facespeak.evaluate.plots import write_plots
+
+        for report in reports:
+            write_plots(report, args.plots)
     return EXIT_OK
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 import av
 import cv2
@@ -110,7 +111,7 @@ def track_video(path: str | Path, observers: Sequence[FrameObserver] = (),
             per_frame, thumbs, size = _measure_frames(frames, observers, wanted)
         audio = _decode_audio(path)
     except av.error.FFmpegError as exc:
-        reason = " ".join(str(exc).split())
+        reason = " ".join(str(exc.strerror or exc).split())
         raise VideoInputError(f"cannot decode {path}: {reason}") from None
     landmarks, frame_diff, diff_grid = per_frame
     if len(landmarks) == 0:
@@ -179,7 +180,7 @@ class FaceMeshTracker:
                        dtype=np.float32)
         return pts * np.array([w, h, w], np.float32)
 
-    def __enter__(self) -> FaceMeshTracker:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -214,7 +215,7 @@ def _frame_count_estimate(stream: av.video.stream.VideoStream, fps: float) -> in
     if stream.frames:
         return int(stream.frames)
     if stream.duration and stream.time_base:
-        return int(round(float(stream.duration * stream.time_base) * fps))
+        return round(float(stream.duration * stream.time_base) * fps)
     return 0
 
 
