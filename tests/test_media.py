@@ -377,3 +377,23 @@ def test_read_audio_refuses_bad_files(tmp_path, make, match):
     with pytest.raises(FacespeakInputError, match=match) as info:
         read_audio(path)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_gil_switch_interval_is_restored(tmp_path, fail):
+    import sys
+
+    before = sys.getswitchinterval()
+    with pytest.raises(RuntimeError) if fail else _no_error():
+        with VideoWriter(tmp_path / "x.mp4", W, H, FPS) as out:
+            assert sys.getswitchinterval() == pytest.approx(encode.GIL_SWITCH_S)
+            out.write(flat(COLOURS[0]))
+            if fail:
+                raise RuntimeError("render failed")
+    assert sys.getswitchinterval() == before
+
+
+def _no_error():
+    from contextlib import nullcontext
+
+    return nullcontext()

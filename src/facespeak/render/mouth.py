@@ -101,11 +101,8 @@ class MouthPainter:
 
     def _teeth(self, u: np.ndarray, brightness: float) -> np.ndarray:
         """Teeth colour with shading toward the corners and faint gaps between teeth."""
-        gaps = np.array([0.0, 0.27, -0.27, 0.5, -0.5, 0.68, -0.68])
-        dist = np.abs(u[..., None] - gaps).min(-1)
-        line = 1.0 - 0.18 * np.exp(-(dist / 0.025) ** 2)
-        shade = brightness * (1.0 - 0.5 * np.clip(np.abs(u), 0, 1) ** 2) * line
-        return self.teeth_rgb * shade[..., None]
+        index = np.clip(((u + _LUT_REACH) * _LUT_PER_U).astype(np.int32), 0, len(_TEETH_SHADE) - 1)
+        return (self.teeth_rgb * brightness).astype(np.float32) * _TEETH_SHADE[index][..., None]
 
     def _overlay_own_teeth(self, interior: np.ndarray, pose: RigPose,
                            box: tuple[int, int, int, int]) -> None:
@@ -120,6 +117,19 @@ class MouthPainter:
                                borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
         alpha = cv2.warpAffine(self.source_mask, affine, size, flags=cv2.INTER_LINEAR)
         _blend(interior, patch, alpha)
+
+
+def _teeth_shade(u: np.ndarray) -> np.ndarray:
+    """Shade of the teeth across the mouth (u): darker to the corners, faint gaps."""
+    gaps = np.array([0.0, 0.27, -0.27, 0.5, -0.5, 0.68, -0.68])
+    dist = np.abs(u[:, None] - gaps).min(-1)
+    line = 1.0 - 0.18 * np.exp(-(dist / 0.025) ** 2)
+    return ((1.0 - 0.5 * np.clip(np.abs(u), 0, 1) ** 2) * line).astype(np.float32)
+
+
+# The shade depends on u alone: tabulated once, looked up per pixel.
+_LUT_REACH, _LUT_PER_U = 1.5, 400
+_TEETH_SHADE = _teeth_shade(np.arange(-_LUT_REACH, _LUT_REACH, 1 / _LUT_PER_U))
 
 
 def _curve(rest_uv: np.ndarray, ids: tuple[int, ...], u: np.ndarray) -> np.ndarray:
