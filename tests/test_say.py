@@ -100,3 +100,23 @@ def test_full_frame_keeps_the_portrait_framing(tmp_path):
     facespeak.say(demo_portrait_path(), "Yes.", out)
     frames = decode(out)[0]
     assert frames.shape[1:] == (512, 512, 3)  # the demo portrait is 512 x 512
+
+
+def test_every_video_is_marked_as_generated(demo_video, tmp_path):
+    from facespeak.render.watermark import Watermark
+
+    result, (frames, *_rest) = demo_video
+    with av.open(str(result.video_path)) as box:
+        assert "AI-generated" in box.metadata.get("comment", "")
+    plain = tmp_path / "plain.mp4"
+    facespeak.say(demo_portrait_path(), "Hi.", plain, crop="face", seed=3, label=False)
+    with av.open(str(plain)) as box:
+        assert "AI-generated" in box.metadata.get("comment", "")  # metadata stays
+        unlabelled = next(box.decode(video=0)).to_ndarray(format="rgb24")
+    mark = Watermark(512, 512)
+    ph, pw = mark.alpha.shape[:2]
+    corner = (slice(mark.y0, mark.y0 + ph), slice(mark.x0, mark.x0 + pw))
+    drawn = mark.alpha[..., 0] > 0.3
+    difference = np.abs(frames[0][corner].astype(int) - unlabelled[corner].astype(int)).mean(-1)
+    assert difference[drawn].mean() > 20  # the label shows where it is drawn
+    assert difference[mark.alpha[..., 0] == 0].mean() < 4  # and nowhere else in its box

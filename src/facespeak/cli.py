@@ -51,6 +51,8 @@ def _add_say(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--save-motion", type=Path, metavar="JSON",
                    help="also write the motion track with phone and word timelines")
     p.add_argument("--motion", type=Path, metavar="JSON", help="replay a saved motion track")
+    p.add_argument("--no-label", dest="label", action="store_false",
+                   help="leave out the small 'AI-generated' label (the MP4 metadata still says so)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
 
 
@@ -99,7 +101,7 @@ def _say(args: argparse.Namespace) -> int:
     options = SayOptions(voice=args.voice, language=args.lang, seed=args.seed, fps=args.fps,
                          crop=args.crop, size=args.size, head_motion=args.head_motion,
                          save_audio=args.save_audio, save_motion=args.save_motion,
-                         motion=args.motion)
+                         motion=args.motion, label=args.label)
     bar = None if args.quiet else _ProgressBar()
     start = time.perf_counter()
     result = facespeak.say_with_options(_portrait_path(args.portrait), text, args.output, options,

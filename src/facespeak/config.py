@@ -30,6 +30,8 @@ class SayOptions:
     """Also write the motion track (with phone and word timelines) as JSON here."""
     motion: Path | None = None
     """Replay this motion JSON instead of generating motion."""
+    label: bool = True
+    """Draw the small "AI-generated" label; the MP4's metadata says so either way."""
 
     def check(self) -> None:
         """Raise FacespeakInputError naming the first bad option."""

@@ -83,7 +83,7 @@ class VideoWriter:
     def __init__(self, path: str | Path, width: int, height: int, fps: float,
                  audio: np.ndarray | SampleSource | None = None, sample_rate: int = 0, *,
                  crf: int = DEFAULT_CRF, preset: str = DEFAULT_PRESET,
-                 threads: int = X264_THREADS) -> None:
+                 threads: int = X264_THREADS, metadata: dict[str, str] | None = None) -> None:
         _check_size(width, height)
         if not fps > 0:
             raise ValueError(f"fps must be positive, not {fps}")
@@ -100,6 +100,7 @@ class VideoWriter:
         self._sample_rate = sample_rate
         self._x264 = {"preset": preset, "crf": str(crf)}
         self._threads = threads
+        self._metadata = dict(metadata or {})
         self._queue: queue.Queue[object] = queue.Queue(QUEUE_FRAMES)
         self._error: BaseException | None = None
         self._encoded = 0
@@ -114,6 +115,7 @@ class VideoWriter:
             tmp = stack.enter_context(atomic_output(self.path))
             self._box = av.open(str(tmp), "w", format="mp4",
                                 container_options={"movflags": "+faststart"})
+            self._box.metadata.update(self._metadata)
             self._add_streams()
             self._thread = threading.Thread(target=self._run, name="VideoWriter", daemon=True)
             self._thread.start()
