@@ -34,7 +34,7 @@ class Stability:
     background_flicker: float
     """Mean absolute grey-level change per frame (0-255) outside the person;
     NaN when less than 1 % of the frame is background."""
-    background_fraction: float
+    background_share: float
     """Share of the frame used as background."""
 
 
@@ -47,7 +47,7 @@ def stability(track: FaceTrack, landmarks: np.ndarray, poses: PoseSeries) -> Sta
     return Stability(
         face_jitter=jitter(planar), lip_jitter=jitter(planar[:, LIP_POINTS]),
         face_jitter_stabilised=jitter(stable), lip_jitter_stabilised=jitter(stable[:, LIP_POINTS]),
-        background_flicker=flicker, background_fraction=fraction)
+        background_flicker=flicker, background_share=fraction)
 
 
 def jitter(points: np.ndarray) -> float:

@@ -95,7 +95,7 @@ ROWS: tuple[Row, ...] = (
     Row("background_flicker", "stability: background flicker grey/frame",
         _get("stability", "background_flicker")),
     Row("background_share", "stability: background share of frame",
-        _get("stability", "background_fraction")),
+        _get("stability", "background_share")),
     Row("identity_ssim", "identity: upper-face SSIM", _get("identity", "ssim")),
     Row("identity_psnr_db", "identity: upper-face PSNR dB", _get("identity", "psnr_db"), "{:.2f}"),
     Row("identity_shape_distance", "identity: shape distance ÷IOD",

@@ -9,7 +9,6 @@ portrait) pass observers that see each frame as it goes by.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ import cv2
 import numpy as np
 
 from facespeak.errors import VideoInputError
-from facespeak.face.detect import _native_stderr_silenced
+from facespeak.face.detect import _native_stderr_silenced, face_mesh_module
 
 N_LANDMARKS = 478
 MESH_POINTS = 468
@@ -156,10 +155,7 @@ class FaceMeshTracker:
     during construction and the first frames; fd 2 is silenced until then."""
 
     def __init__(self) -> None:
-        os.environ.setdefault("GLOG_minloglevel", "2")
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        from mediapipe.python.solutions import face_mesh
-
+        face_mesh = face_mesh_module()
         self._quiet = ExitStack()
         self._quiet.enter_context(_native_stderr_silenced())
         self._mesh = face_mesh.FaceMesh(
