@@ -23,6 +23,14 @@ from facespeak.voice.face_voice import voice_for_face
 
 VOICE_PARAMETERS = ("pitch_scale", "pitch_range", "formant_scale", "rate")
 WITHIN_ACROSS_LIMIT = 0.25
+REAL_PORTRAIT_GENDERS = {
+    "woman_photo.jpg": "female", "woman_portrait.png": "female", "full_body.png": "female",
+    "small_face_in_photo.jpg": "female", "man_photo.png": "male", "man_bw_photo.jpg": "male",
+    "statue.jpg": "male", "cartoon_boy.jpg": "male",
+}
+"""Who is who among the portraits of ../shared/fixtures/real that animate (its README)."""
+REAL_CLIPS = ("talking_news_clip.mp4", "talking_news_clip_2.mp4")
+"""One woman each, moving head and mouth."""
 
 
 def voices_of_video(path: str | Path, every: int = 1) -> list[VoiceParams]:

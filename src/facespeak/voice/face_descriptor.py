@@ -112,10 +112,11 @@ def face_regions(face: FaceGeometry, image: np.ndarray) -> FaceRegions:
         raise ValueError(f"image must be (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}")
     lab, valid, points = _aligned_lab_crop(image, face.landmarks_px)
     regions = _Regions(points, valid)
+    lips = regions.polygons(LIPS_OUTER)
     return FaceRegions(lab, {
         "cheeks": regions.polygons(*CHEEKS),
-        "upper_lip_skin": regions.polygons(UPPER_LIP_SKIN),
-        "lips": regions.polygons(LIPS_OUTER) & ~regions.polygons(LIPS_INNER),
+        "upper_lip_skin": regions.polygons(UPPER_LIP_SKIN) & ~lips,
+        "lips": lips & ~regions.polygons(LIPS_INNER),
         "nose": regions.polygons(NOSE),
         "hair_sample": regions.polygons(_hair_sample_box(points)),
         "face_sides": regions.polygons(*_face_side_strips(points)),
@@ -159,6 +160,7 @@ def _crop_template() -> np.ndarray:
 
 
 _TEMPLATE = _crop_template()[list(ALIGN_POINTS)]
+_CROP_Y, _CROP_X = np.mgrid[0:CROP_SIZE_PX[1], 0:CROP_SIZE_PX[0]].astype(np.float32)
 
 
 def _aligned_lab_crop(image: np.ndarray, landmarks_px: np.ndarray
@@ -179,11 +181,9 @@ def _aligned_lab_crop(image: np.ndarray, landmarks_px: np.ndarray
 
 def _inside_source(to_crop: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """(h, w) bool: crop pixels that come from inside the source image."""
-    w, h = CROP_SIZE_PX
     back = cv2.invertAffineTransform(to_crop)
-    ys, xs = np.mgrid[0:h, 0:w]
-    sx = back[0, 0] * xs + back[0, 1] * ys + back[0, 2]
-    sy = back[1, 0] * xs + back[1, 1] * ys + back[1, 2]
+    sx = back[0, 0] * _CROP_X + back[0, 1] * _CROP_Y + back[0, 2]
+    sy = back[1, 0] * _CROP_X + back[1, 1] * _CROP_Y + back[1, 2]
     return (sx >= 0) & (sx <= shape[1] - 1) & (sy >= 0) & (sy <= shape[0] - 1)
 
 
