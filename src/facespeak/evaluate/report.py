@@ -117,11 +117,13 @@ def evaluate_video(video: str | Path, *, source: str | Path | SourcePortrait | N
         raise VideoInputError(f"no face found in any frame of {video}")
     if text is not None and track.audio is None:
         raise VideoInputError(f"{video} has no audio track to compare with the text")
-    return _report(track, comparer, source, phones, text)
+    return report_from_track(track, comparer, source, phones, text)
 
 
-def _report(track: FaceTrack, comparer: UpperFaceComparer | None, source: SourcePortrait | None,
-            phones, text: str | None) -> EvalReport:
+def report_from_track(track: FaceTrack, comparer: UpperFaceComparer | None = None,
+                      source: SourcePortrait | None = None, phones=None,
+                      text: str | None = None) -> EvalReport:
+    """Every metric from an already decoded track (``comparer`` saw its frames)."""
     duplicates = duplicate_frames(track.frame_diff)
     landmarks = fill_frames(track.landmarks_px.astype(np.float64), duplicates)
     poses = head_poses(landmarks)

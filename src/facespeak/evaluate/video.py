@@ -199,12 +199,20 @@ def _frame_difference(prev: np.ndarray | None, grey: np.ndarray, cell_px: int
     grid_shape = (-(-h // cell_px), -(-w // cell_px))
     if prev is None:
         return np.nan, np.full(grid_shape, np.nan, np.float16)
-    diff = cv2.absdiff(grey, prev).astype(np.float32)
-    if h % cell_px or w % cell_px:  # pad with NaN so edge cells average their real pixels
-        diff = np.pad(diff, ((0, grid_shape[0] * cell_px - h), (0, grid_shape[1] * cell_px - w)),
-                      constant_values=np.nan)
-    cells = diff.reshape(grid_shape[0], cell_px, grid_shape[1], cell_px)
-    return float(np.nanmean(diff)), np.nanmean(cells, axis=(1, 3)).astype(np.float16)
+    diff = cv2.absdiff(grey, prev)
+    padded = cv2.copyMakeBorder(diff, 0, grid_shape[0] * cell_px - h, 0,
+                                grid_shape[1] * cell_px - w, cv2.BORDER_CONSTANT, value=0)
+    # INTER_AREA at an integer ratio is the exact block mean (of the zero-padded frame)
+    means = cv2.resize(padded.astype(np.float32), grid_shape[::-1], interpolation=cv2.INTER_AREA)
+    cells = means * (cell_px * cell_px) / _cell_areas(h, w, cell_px)
+    return float(diff.mean()), cells.astype(np.float16)
+
+
+def _cell_areas(h: int, w: int, cell_px: int) -> np.ndarray:
+    """(grid_h, grid_w) pixels of the frame inside each cell (edge cells may be partial)."""
+    rows = np.minimum(cell_px, h - np.arange(0, h, cell_px))
+    cols = np.minimum(cell_px, w - np.arange(0, w, cell_px))
+    return np.outer(rows, cols).astype(np.float32)
 
 
 def _frame_count_estimate(stream: av.video.stream.VideoStream, fps: float) -> int:
