@@ -82,8 +82,9 @@ def test_blinks_rate_and_duration():
     closed = blink > 0.5
     starts = np.flatnonzero(np.diff(closed.astype(int)) == 1)
     assert 10 <= len(starts) <= 30
-    lengths = np.diff(np.flatnonzero(np.diff(np.r_[0, (blink > 0).astype(int), 0])))[::2] / fps
-    assert (lengths >= 0.08).all() and (lengths <= 0.3).all()
+    # Eyelids visibly closing (the renderer covers the eye from 0.35 on) for 100-300 ms.
+    lengths = np.diff(np.flatnonzero(np.diff(np.r_[0, (blink > 0.35).astype(int), 0])))[::2] / fps
+    assert (lengths >= 0.1).all() and (lengths <= 0.3).all()
     assert blink.max() == pytest.approx(1.0, abs=0.05)
 
 

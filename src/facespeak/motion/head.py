@@ -3,7 +3,7 @@
 Head angles are smoothed noise (a critically damped second-order filter on
 white noise) scaled to the spread measured on real talking clips
 (REAL_FOOTAGE_STATS.md: std yaw/pitch/roll 4.6/4.7/2.5 deg, autocorrelation
-time about 0.4-0.6 s), livelier while speaking, plus a nod (pitch down, then
+time about 0.4 s), livelier while speaking, plus a nod (pitch down, then
 back) on stressed words. Blinks are a Poisson process (~17/min) with a refractory
 gap, more likely just after a sentence ends.
 """
@@ -22,10 +22,10 @@ from facespeak.types import Word
 class HeadStyle:
     """How the head moves; all angles in degrees."""
 
-    yaw_std_deg: float = 4.0
-    pitch_std_deg: float = 3.2
-    roll_std_deg: float = 1.8
-    time_constant_s: float = 0.35
+    yaw_std_deg: float = 4.8
+    pitch_std_deg: float = 4.0
+    roll_std_deg: float = 2.4
+    time_constant_s: float = 0.16
     """Smoothing of the wandering; larger is slower, steadier motion."""
     nod_deg: float = 3.0
     """Peak pitch of a nod on a stressed word."""
@@ -103,7 +103,8 @@ def head_channels(words: tuple[Word, ...], n_frames: int, fps: float, seed: int,
 
 def blink_channel(n_frames: int, fps: float, seed: int, sentence_ends_s: list[float],
                   rate_per_min: float = 17.0) -> np.ndarray:
-    """Eyelid closure 0..1 per frame: fast close, slower open, 120-260 ms each."""
+    """Eyelid closure 0..1 per frame: fast close, slower open; 220-360 ms from
+    first to last movement, 170-280 ms of it more than a third closed."""
     rng = np.random.default_rng([seed, 2])
     duration = n_frames / fps
     starts: list[float] = []
@@ -119,7 +120,7 @@ def blink_channel(n_frames: int, fps: float, seed: int, sentence_ends_s: list[fl
     times = np.arange(n_frames) / fps
     closure = np.zeros(n_frames)
     for s in starts:
-        length = rng.uniform(0.14, 0.26)
+        length = rng.uniform(0.22, 0.36)
         span = slice(*np.searchsorted(times, [s, s + length]))
         phase = (times[span] - s) / length
         shape = np.minimum(np.clip(phase / 0.35, 0, 1), np.clip((1 - phase) / 0.65, 0, 1)) ** 0.7

@@ -74,9 +74,7 @@ def build_motion_track(speech: Speech | Utterance, options: MotionOptions = Moti
                              np.zeros(int(round(options.mouth_lead_s * fps)))])[:n]
     gain = (1 - options.energy_gain) + options.energy_gain * np.sqrt(energy)
     channels["jaw_open"] = (channels["jaw_open"] * gain).astype(np.float32)
-    shifted = tuple(Phone(p.symbol, p.start_s - options.mouth_lead_s, p.end_s - options.mouth_lead_s)
-                    for p in speech.phones)
-    force_bilabial_closures(channels, shifted, fps)
+    force_bilabial_closures(channels, speech.phones, fps, options.mouth_lead_s)
     channels.update(head_channels(speech.words, n, fps, options.seed, options.head))
     ends = [w.end_s for w, nxt in zip(speech.words, speech.words[1:]) if nxt.start_s - w.end_s > 0.25]
     channels["blink"] = blink_channel(n, fps, options.seed, ends)

@@ -156,12 +156,15 @@ def mouth_channels(phones: tuple[Phone, ...], times_s: np.ndarray) -> dict[str, 
 
 
 def force_bilabial_closures(channels: dict[str, np.ndarray], phones: tuple[Phone, ...],
-                            fps: float) -> None:
-    """p/b/m close the lips fully at the frame nearest their middle, whatever
-    the neighbours (the articulation check of ``facespeak eval`` measures this)."""
+                            fps: float, lead_s: float = 0.0) -> None:
+    """p/b/m close the lips fully, whatever the neighbours: over the whole
+    phone, ``lead_s`` early (the mouth leads the sound), and at least through
+    the frame nearest its middle in the sound (which ``facespeak eval``'s
+    articulation check inspects)."""
     press = channels["lip_press"]
     for ph in phones:
         if _IPA.get(ph.symbol) == "bilabial":
-            i = int(round((ph.start_s + ph.end_s) / 2 * fps))
-            if 0 <= i < len(press):
-                press[i] = 1.0
+            middle = (ph.start_s + ph.end_s) / 2
+            first = round((ph.start_s - lead_s) * fps)
+            last = round(max(ph.end_s - lead_s, middle) * fps)
+            press[max(first, 0):max(last + 1, 0)] = 1.0

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from facespeak.render.eyes import EyelidPainter
 from facespeak.render.layout import Canvas
 from facespeak.render.mouth import MouthPainter
 from facespeak.render.rig import FaceRig
@@ -29,6 +30,7 @@ class FaceRenderer:
         self.rig = FaceRig(canvas.landmarks_px, (w, h))
         self.warp = DenseWarp(self.rig.source[:, :2], self.rig.roi)
         self.mouth = MouthPainter(canvas.image, self.rig)
+        self.eyelids = EyelidPainter(canvas.image, self.rig)
         x0, y0, _, _ = self.rig.roi
         ow, oh = self.warp.out_size
         self.region = (x0, y0, min(x0 + ow, w), min(y0 + oh, h))
@@ -61,6 +63,7 @@ class FaceRenderer:
         warped = self.warp.warp(self.source, pose.points)
         frame[y0:y1, x0:x1] = warped[: y1 - y0, : x1 - x0]
         self.mouth.paint(frame, pose, values)
+        self.eyelids.paint(frame, pose, values["blink"])
         return frame
 
     def frames(self, track: MotionTrack) -> Iterator[np.ndarray]:

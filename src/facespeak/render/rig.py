@@ -21,7 +21,7 @@ from facespeak.face import geometry as g
 from facespeak.face.geometry import rotation_from_euler
 
 N_MESH = 468
-MAX_GAP_IOD = 0.30
+MAX_GAP_IOD = 0.36
 """Inner-lip gap at jaw_open = 1, in inter-ocular distances (real p95: 0.15-0.38)."""
 RING_SCALES = (1.28, 1.75, 2.7)
 RING_TOP_WEIGHTS = (1.0, 0.45, 0.0)
@@ -181,7 +181,8 @@ class FaceRig:
     # ---------------------------------------------------------------- posing
     def mouth_amounts(self, jaw_open: float, lip_press: float) -> tuple[float, float]:
         """(extra opening in IOD, seal 0..1) that give the wanted inner-lip gap."""
-        want = MAX_GAP_IOD * max(jaw_open, 0.0) * (1.0 - min(max(lip_press, 0.0), 1.0))
+        press = min(max(lip_press, 0.0), 1.0)
+        want = MAX_GAP_IOD * max(jaw_open, 0.0) * (1.0 - press)
         if want >= self.source_gap:
             return want - self.source_gap, 0.0
         return 0.0, 1.0 - want / max(self.source_gap, 1e-6)
@@ -195,8 +196,10 @@ class FaceRig:
         """(468, 3) expression displacement in pixels, before head motion."""
         opening, seal = self.mouth_amounts(v["jaw_open"], v["lip_press"])
         b = self.bases
-        return (opening * b["open"] + seal * b["seal"] + v["lip_width"] * b["width"]
-                + v["lip_round"] * b["round"] + v["blink"] * (b["blink_r"] + b["blink_l"]))
+        # Pressed lips stay shut: spreading and rounding would part them again.
+        free = 1.0 - min(max(v["lip_press"], 0.0), 1.0)
+        return (opening * b["open"] + seal * b["seal"] + free * v["lip_width"] * b["width"]
+                + free * v["lip_round"] * b["round"] + v["blink"] * (b["blink_r"] + b["blink_l"]))
 
     def pose(self, v: dict[str, float]) -> RigPose:
         """Target positions of all control points for one frame's channel values."""

@@ -1,0 +1,101 @@
+"""Closed eyelids for blinks.
+
+The warp pulls the upper lid down onto the lower one, but it cannot make the
+eye opening vanish: a squashed strip of iris and white stays between the
+lids. So, as the blink closes, the opening is covered with the portrait's own
+upper-lid skin (the band just above the lid, moved down onto the opening),
+shaded a little darker, with the lash line along the lower edge where closed
+lids meet. The mask is the rigidly moved rest opening, anti-aliased and
+feathered, so nothing shows at its border.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from facespeak.face import geometry as g
+from facespeak.render.rig import FaceRig, RigPose
+
+EYES = ((g.RIGHT_EYE_UPPER, g.RIGHT_EYE_LOWER), (g.LEFT_EYE_UPPER, g.LEFT_EYE_LOWER))
+COVER_FROM, COVER_TO = 0.35, 0.75
+"""The lid skin fades in over this range of the blink channel."""
+LID_SHADE = 0.9
+LASH_AT = 0.8
+"""Closed lids meet this far from the upper lid toward the lower one (as the rig's blink)."""
+LASH_OPACITY = 0.65
+SUBPIXEL_BITS = 4
+
+
+class EyelidPainter:
+    def __init__(self, image: np.ndarray, rig: FaceRig):
+        self.rig = rig
+        self.eyes = [_EyeRest(image, rig.mesh, upper, lower, rig.iod) for upper, lower in EYES]
+
+    def paint(self, frame: np.ndarray, pose: RigPose, blink: float) -> None:
+        """Cover the eye openings in ``frame`` (in place) as far as ``blink`` asks."""
+        cover = float(np.clip((blink - COVER_FROM) / (COVER_TO - COVER_FROM), 0.0, 1.0))
+        if cover <= 0.0:
+            return
+        cover = cover * cover * (3 - 2 * cover)
+        for eye in self.eyes:
+            eye.paint(frame, self.rig.rigid_points(eye.outline3d, pose), cover)
+
+
+class _EyeRest:
+    """One eye's rest outline and its lid-skin patch, in portrait pixels."""
+
+    def __init__(self, image: np.ndarray, mesh: np.ndarray, upper: tuple[int, ...],
+                 lower: tuple[int, ...], iod: float):
+        self.outline3d = mesh[list(upper) + list(reversed(lower[1:-1]))]
+        outline = self.outline3d[:, :2]
+        opening = float(np.ptp(outline[:, 1]))
+        self.feather = max(0.012 * iod, 0.6)
+        h, w = image.shape[:2]
+        pad = int(np.ceil(opening + 4 * self.feather)) + 2
+        x0, y0 = np.maximum(np.floor(outline.min(0)).astype(int) - pad, 0)
+        x1, y1 = np.minimum(np.ceil(outline.max(0)).astype(int) + pad, [w, h])
+        self.box = (int(x0), int(y0), int(x1), int(y1))
+        # The skin above the lid, moved down by the opening's height, lies over the opening.
+        shift = np.float32([[1, 0, 0], [0, 1, -opening * 1.05]])
+        source = image[y0:y1, x0:x1].astype(np.float32)
+        skin = cv2.warpAffine(source, shift, (x1 - x0, y1 - y0), borderMode=cv2.BORDER_REPLICATE)
+        lash = np.percentile(source.reshape(-1, 3), 3, axis=0)
+        self.lid = skin * LID_SHADE
+        self.lash_rgb = lash
+        self.n_upper = len(upper)  # the outline is upper lid, then lower lid backwards
+        self.lash_width = max(0.011 * iod, 1.0)
+
+    def paint(self, frame: np.ndarray, outline: np.ndarray, cover: float) -> None:
+        x0, y0, x1, y1 = self.box
+        h, w = frame.shape[:2]
+        # The head moves the eye: follow it with the patch (a translation is enough
+        # for the few pixels a blink lasts).
+        rest = self.outline3d[:, :2]
+        dx, dy = (outline - rest).mean(0)
+        ix, iy = int(round(dx)), int(round(dy))
+        bx0, by0, bx1, by1 = x0 + ix, y0 + iy, x1 + ix, y1 + iy
+        if bx0 < 0 or by0 < 0 or bx1 > w or by1 > h:
+            return
+        local = outline - [bx0, by0]
+        mask = _polygon_mask((y1 - y0, x1 - x0), local)
+        mask = cv2.GaussianBlur(mask, (0, 0), self.feather) * cover
+        lash = np.zeros_like(mask)
+        upper = local[: self.n_upper]
+        lower = np.vstack([local[:1], local[self.n_upper:][::-1], local[self.n_upper - 1:self.n_upper]])
+        meet = (1 - LASH_AT) * upper + LASH_AT * lower  # where closed lids meet
+        pts = np.round(meet * (1 << SUBPIXEL_BITS)).astype(np.int32)
+        cv2.polylines(lash, [pts], False, 1.0, max(int(round(self.lash_width)), 1), cv2.LINE_AA,
+                      SUBPIXEL_BITS)
+        lash *= LASH_OPACITY * cover
+        region = frame[by0:by1, bx0:bx1].astype(np.float32)
+        region += (self.lid - region) * mask[..., None]
+        region += (self.lash_rgb - region) * lash[..., None]
+        frame[by0:by1, bx0:bx1] = (region + 0.5).astype(np.uint8)
+
+
+def _polygon_mask(shape: tuple[int, int], poly: np.ndarray) -> np.ndarray:
+    mask = np.zeros(shape, np.uint8)
+    pts = np.round(poly * (1 << SUBPIXEL_BITS)).astype(np.int32)
+    cv2.fillPoly(mask, [pts], 255, cv2.LINE_AA, SUBPIXEL_BITS)
+    return mask.astype(np.float32) / 255.0
