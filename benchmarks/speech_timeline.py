@@ -1,6 +1,8 @@
 """How well each engine's phone timeline matches its own audio, and how fast it is.
 
-    python3 benchmarks/speech_timeline.py [voice ...]   # default: flite voices + espeak en-us
+    python3 benchmarks/speech_timeline.py [-v] [voice ...]
+    # default: festival:slt-hts, flite voices, espeak en-us; festival and rms
+    # also shaped as a face may ask (formants, pitch, rate: see SHAPED)
 
 Per voice, from the timeline that ``engine.synthesize`` returns:
 
@@ -28,9 +30,10 @@ import time
 import numpy as np
 from scipy.signal import stft
 
-from facespeak.speech import EspeakEngine, FliteEngine
+from facespeak.speech import EspeakEngine, FestivalEngine, FliteEngine
 from facespeak.speech.espeak import _library, _raw_phones
-from facespeak.types import Phone
+from facespeak.speech.shape import speak
+from facespeak.types import Phone, VoiceParams
 
 FRICATIVE_TEXTS = (
     "She sees a bossy sister passing seashells to us at the seaside.",
@@ -50,6 +53,7 @@ SONORANT_TEXTS = (
 )
 VOWELS = set("aeiouæɐɑɒɔəɚɛɜɝɪʊʌ")
 HOP_S = 0.001
+VERBOSE = "-v" in sys.argv
 
 
 def _is_vowel(p: Phone) -> bool:
@@ -99,14 +103,18 @@ def fricative_errors(speeches) -> tuple[float, float]:
                 onsets.append(_crossing(ratio, t, (prev.start_s + p.start_s) / 2, mid) - p.start_s)
                 offsets.append(_crossing(ratio, t, mid, (p.end_s + nxt.end_s) / 2) - p.end_s)
     errors = np.abs(np.r_[onsets, offsets]) * 1000
+    if VERBOSE:
+        print(f"    /s ʃ/ onsets {np.median(onsets) * 1000:+.1f} ms, "
+              f"offsets {np.median(offsets) * 1000:+.1f} ms (medians)")
     return (np.median(onsets) + np.median(offsets)) / 2 * 1000, float(np.percentile(errors, 90))
 
 
-def _envelope_db(x: np.ndarray, rate: int) -> np.ndarray:
+def _envelope_db(x: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """Energy in dB per ~1 ms hop, and the time of each frame's centre."""
     win, hop = int(rate * 0.005), int(rate * HOP_S)
     frames = np.lib.stride_tricks.sliding_window_view(x, win)[::hop]
     rms = np.sqrt((frames ** 2).mean(1) + 1e-12)
-    return 20 * np.log10(rms / rms.max())
+    return 20 * np.log10(rms / rms.max()), (np.arange(len(rms)) * hop + win / 2) / rate
 
 
 def _closure(db: np.ndarray, t: np.ndarray, a: float, b: float) -> tuple[float, float]:
@@ -126,8 +134,7 @@ def stop_errors(speeches) -> tuple[float, float]:
     """Mean share of each closure inside its stop; median closure start - stop start."""
     shares, starts = [], []
     for s in speeches:
-        db = _envelope_db(s.samples, s.sample_rate)
-        t = np.arange(len(db)) * HOP_S + 0.0025
+        db, t = _envelope_db(s.samples, s.sample_rate)
         for prev, p, nxt in _triples(s.phones):
             if p.symbol in ("p", "t", "k", "b", "d", "ɡ") and _is_vowel(prev) and _is_vowel(nxt):
                 c0, c1 = _closure(db, t, (prev.start_s + p.start_s) / 2, (p.end_s + nxt.end_s) / 2)
@@ -154,12 +161,12 @@ def nasal_errors(speeches) -> tuple[float, float]:
 def quiet_pauses(speeches) -> float:
     quiet = total = 0.0
     for s in speeches:
-        db = _envelope_db(s.samples, s.sample_rate)
+        db, t = _envelope_db(s.samples, s.sample_rate)
         for p in s.phones[1:-1]:
             if not p.symbol:
-                seg = db[int(p.start_s / HOP_S):int(p.end_s / HOP_S)]
-                quiet += float((seg < -35).sum()) * HOP_S
-                total += len(seg) * HOP_S
+                seg = db[(t >= p.start_s) & (t < p.end_s)]
+                quiet += float((seg < -35).sum())
+                total += len(seg)
     return quiet / total if total else float("nan")
 
 
@@ -186,30 +193,52 @@ def _espeak_raw(text: str, voice: str):
     return Speech(x, rate, close_timeline(phones, len(x) / rate), ())
 
 
-def measure(engine, voice: str, raw: bool = False) -> None:
+def measure(engine, voice: str, raw: bool = False, params: VoiceParams | None = None) -> None:
     groups = {"fric": FRICATIVE_TEXTS, "stop": STOP_TEXTS, "son": SONORANT_TEXTS}
     start, audio = time.perf_counter(), 0.0
     speeches = {}
     for key, texts in groups.items():
         if raw:
             speeches[key] = [_espeak_raw(t, engine._voice_id(voice)) for t in texts]
+        elif params is not None:
+            speeches[key] = [speak(engine, t, voice, "en", params) for t in texts]
         else:
             speeches[key] = [engine.synthesize(t, voice, "en") for t in texts]
         audio += sum(s.duration_s for s in speeches[key])
-    label = f"{engine.name}:{voice}" + (" (raw)" if raw else "")
+    label = f"{engine.name}:{voice}" + (" (raw)" if raw else "") + _shaping(params)
     report(label, speeches, audio / (time.perf_counter() - start))
 
 
+def _shaping(params: VoiceParams | None) -> str:
+    if params is None:
+        return ""
+    return f" f{params.formant_scale:g} p{params.pitch_scale:g} r{params.rate:g}"
+
+
+SHAPED = (VoiceParams(formant_scale=0.9, pitch_scale=0.85),
+          VoiceParams(formant_scale=1.12, pitch_scale=1.2),
+          VoiceParams(rate=1.25))
+"""Changes a face may ask for; after them the timeline must still fit the audio."""
+
+
 def main(argv: list[str]) -> None:
-    flite, espeak = FliteEngine(), EspeakEngine()
-    voices = argv or [v.name for v in flite.voices()] + ["en-us"]
+    flite, espeak, festival = FliteEngine(), EspeakEngine(), FestivalEngine()
+    voices = argv or ([f"festival:{v.name}" for v in festival.voices()]
+                      + [v.name for v in flite.voices()] + ["en-us"])
     for voice in voices:
-        if flite.available() and voice in {v.name for v in flite.voices()}:
+        if voice.startswith("festival:") and festival.available():
+            measure(festival, voice.partition(":")[2])
+            for params in SHAPED:
+                measure(festival, voice.partition(":")[2], params=params)
+        elif flite.available() and voice in {v.name for v in flite.voices()}:
             measure(flite, voice)
+            if voice == "rms":
+                for params in SHAPED:
+                    measure(flite, voice, params=params)
         elif espeak.available():
             measure(espeak, voice, raw=True)
             measure(espeak, voice)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main([a for a in sys.argv[1:] if a != "-v"])

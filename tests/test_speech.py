@@ -7,18 +7,33 @@ import pytest
 from scipy.signal import stft
 
 from facespeak.errors import EngineFailed, EngineMissing, UnknownVoice, UnsupportedLanguage
-from facespeak.speech import (EspeakEngine, FakeEngine, FliteEngine, SpeechEngine, iter_speech,
-                              list_voices, resolve_voice, synthesize_sentences)
+from facespeak.speech import (
+    EspeakEngine,
+    FakeEngine,
+    FestivalEngine,
+    FliteEngine,
+    Prosody,
+    SpeechEngine,
+    iter_speech,
+    list_voices,
+    resolve_voice,
+    synthesize_sentences,
+)
 from facespeak.speech import voices as voices_module
 from facespeak.speech.assemble import EDGE_SILENCE_S, TARGET_PEAK
 from facespeak.speech.base import close_timeline, is_content_word
 from facespeak.speech.espeak import ipa
-from facespeak.speech.flite import ARPABET_TO_IPA, parse_psdur, spoken_tokens
+from facespeak.speech.festival import parse_report
+from facespeak.speech.flite import ARPABET_TO_IPA, parse_psdur, parse_t2p, spoken_tokens
+from facespeak.speech.htsvoice import write_pitched_voice
+from facespeak.speech.pitch import track_f0
 from facespeak.text import normalize_text
 from facespeak.types import Phone, Sentence, Speech
 
-FLITE, ESPEAK = FliteEngine(), EspeakEngine()
+FLITE, ESPEAK, FESTIVAL = FliteEngine(), EspeakEngine(), FestivalEngine()
 needs_flite = pytest.mark.skipif(not FLITE.available(), reason="flite is not installed")
+needs_festival = pytest.mark.skipif(not FESTIVAL.voices(),
+                                    reason="festival or festvox-us-slt-hts is not installed")
 needs_espeak = pytest.mark.skipif(not ESPEAK.available(), reason="libespeak-ng is not installed")
 
 PETER = "Peter picked a peck of pickled peppers, a cat sat upon a tiny pot."
@@ -59,14 +74,15 @@ def envelope_db(speech: Speech, win_s: float = 0.005, hop_s: float = 0.001):
     return 20 * np.log10(rms / rms.max()), np.arange(len(rms)) * hop_s + win_s / 2
 
 
-def closure_centres_inside(speech: Speech) -> list[bool]:
-    """For each stop between vowels: is the quietest moment inside the stop?"""
+def closure_centres_inside(speech: Speech, tolerance_s: float = 0.0) -> list[bool]:
+    """For each stop between vowels: is the quietest moment inside the stop
+    (widened by ``tolerance_s`` on both sides)?"""
     db, t = envelope_db(speech)
     out = []
     for prev, p, nxt in between_vowels(speech, STOPS):
         m = (t > (prev.start_s + p.start_s) / 2) & (t < (p.end_s + nxt.end_s) / 2)
         centre = t[m][np.argmin(db[m])]
-        out.append(p.start_s <= centre <= p.end_s)
+        out.append(p.start_s - tolerance_s <= centre <= p.end_s + tolerance_s)
     return out
 
 
@@ -172,6 +188,137 @@ def test_flite_errors_name_the_problem():
             FLITE.synthesize("hi", "nope", "en")
 
 
+@needs_flite
+def test_flite_words_own_exactly_their_phones():
+    """Word boundaries fall on the right segment boundaries: each word's phones
+    are its own pronunciation, also for letters read one by one."""
+    speech = FLITE.synthesize("Peter picked a peck of pickled peppers, U S A.", "rms", "en")
+    spoken = [("".join(p.symbol for p in speech.phones if w.start_s <= p.start_s < w.end_s))
+              for w in speech.words]
+    assert spoken == ["pitɝ", "pɪkt", "ə", "pɛk", "ʌv", "pɪkəld", "pɛpɝz", "ju", "ɛs", "eɪ"]
+    assert parse_t2p("pau hh ax l ow1 pau w er1 l d pau") == [["hh", "ax", "l", "ow"],
+                                                               ["w", "er", "l", "d"]]
+
+
+@needs_flite
+@pytest.mark.parametrize("voice", ["awb", "rms"])  # native pitch, and pitch.py
+def test_flite_rate_and_pitch(voice):
+    plain = FLITE.synthesize(PETER, voice, "en")
+    fast = FLITE.synthesize(PETER, voice, "en", Prosody(rate=1.25))
+    low = FLITE.synthesize(PETER, voice, "en", Prosody(pitch_scale=0.85))
+    assert speaking_time(fast) / speaking_time(plain) == pytest.approx(0.8, abs=0.04)
+    assert f0_ratio(plain, low) == pytest.approx(0.85, abs=0.02)
+    assert [p.symbol for p in low.phones] == [p.symbol for p in plain.phones]
+    assert all(closure_centres_inside(fast)) and all(closure_centres_inside(low))
+
+
+def speaking_time(speech: Speech) -> float:
+    return sum(p.end_s - p.start_s for p in speech.phones if p.symbol)
+
+
+def f0_ratio(a: Speech, b: Speech) -> float:
+    """Median frame-by-frame F0 ratio b / a (same timing), both voiced."""
+    fa, fb = track_f0(a.samples, a.sample_rate), track_f0(b.samples, b.sample_rate)
+    n = min(len(fa), len(fb))
+    both = ~np.isnan(fa[:n]) & ~np.isnan(fb[:n])
+    assert both.sum() > 50
+    return float(np.median(fb[:n][both] / fa[:n][both]))
+
+
+# --------------------------------------------------------------- festival
+@needs_festival
+def test_festival_timeline_is_gap_free_ipa_and_ends_with_its_audio():
+    speech = FESTIVAL.synthesize(PETER, "slt-hts", "en")
+    assert_gap_free(speech)
+    assert speech.sample_rate == 32000 and speech.samples.dtype == np.float32
+    assert {p.symbol for p in speech.phones} <= set(ARPABET_TO_IPA.values()) | {""}
+    assert [p.symbol for p in speech.phones[1:5]] == ["p", "i", "t", "ɝ"]
+    assert (speech.engine, speech.voice, speech.language) == ("festival", "slt-hts", "en")
+    with FESTIVAL._lock:  # the raw report: its last segment ends where the audio does
+        samples, rate, out = FESTIVAL._session.say("cmu_us_slt_arctic_hts", PETER, Prosody())
+    assert abs(parse_report(out)[0][-1].end_s - len(samples) / rate) < 0.010
+
+
+@needs_festival
+def test_festival_stops_fricatives_and_pauses_line_up_with_the_audio():
+    assert all(closure_centres_inside(FESTIVAL.synthesize(PETER, "slt-hts", "en")))
+    speeches = [FESTIVAL.synthesize(t, "slt-hts", "en") for t in FRICATIVE_TEXTS]
+    assert abs(fricative_offset_ms(speeches)) < 10
+    paused = FESTIVAL.synthesize("Hello world, this is a test, and then we stop.", "slt-hts")
+    assert quiet_share_of_pauses(paused) > 0.9
+
+
+@needs_festival
+def test_festival_words_follow_the_text_and_own_their_phones():
+    speech = FESTIVAL.synthesize("Hello world, the twenty-one apples.", "slt-hts", "en")
+    assert [(w.text, w.stressed) for w in speech.words] == [
+        ("Hello", True), ("world", True), ("the", False), ("twenty-one", True), ("apples", True)]
+    starts = {p.start_s: p.symbol for p in speech.phones}
+    assert [starts[w.start_s] for w in speech.words] == ["h", "w", "ð", "t", "æ"]
+    assert_gap_free(speech)
+
+
+@needs_festival
+def test_festival_serves_every_sentence_from_one_process():
+    FESTIVAL.synthesize("One.", "slt-hts")
+    process = FESTIVAL._session.process
+    for text in ("Two.", "Three, four.", "Five six seven."):
+        FESTIVAL.synthesize(text, "slt-hts")
+    assert FESTIVAL._session.process is process and process.alive()
+    FESTIVAL.close()
+    assert not process.alive()
+    assert [w.text for w in FESTIVAL.synthesize("Eight.", "slt-hts").words] == ["Eight"]
+
+
+@needs_festival
+def test_festival_rate_and_pitch_are_native():
+    plain = FESTIVAL.synthesize(PETER, "slt-hts")
+    fast = FESTIVAL.synthesize(PETER, "slt-hts", prosody=Prosody(rate=1.25))
+    assert speaking_time(fast) / speaking_time(plain) == pytest.approx(0.8, abs=0.03)
+    for scale in (0.8, 1.25):
+        shifted = FESTIVAL.synthesize(PETER, "slt-hts", prosody=Prosody(pitch_scale=scale))
+        assert f0_ratio(plain, shifted) == pytest.approx(scale, abs=0.02)
+        assert shifted.phones == plain.phones  # the model's durations are untouched
+    wide = FESTIVAL.synthesize(PETER, "slt-hts", prosody=Prosody(pitch_range=1.5))
+    log_spread = [np.nanstd(np.log(track_f0(s.samples, s.sample_rate))) for s in (plain, wide)]
+    assert log_spread[1] / log_spread[0] == pytest.approx(1.5, abs=0.2)
+
+
+def test_festival_errors_name_the_problem():
+    with pytest.raises(EngineMissing, match="apt-get install festival"):
+        FestivalEngine("no-such-festival-binary").synthesize("hi", "slt-hts", "en")
+    if FESTIVAL.voices():
+        with pytest.raises(UnknownVoice, match="slt-hts"):
+            FESTIVAL.synthesize("hi", "nope", "en")
+
+
+def test_pitch_moved_hts_voice_is_only_changed_in_its_log_f0_model(tmp_path):
+    voice = tmp_path / "tiny.htsvoice"
+    lf0 = np.array([5.0, 0.1, 0.01, 0.04, 0.001, 0.002, 0.9,    # voiced: means, vars, weight
+                    4.0, 0.2, 0.02, 0.05, 0.003, 0.004, 0.1], "<f4")
+    gv = np.array([0.008, 6e-6], "<f4")
+    data = (b"XXXX" + np.array([2], "<i4").tobytes() + lf0.tobytes()
+            + np.array([1], "<i4").tobytes() + gv.tobytes())
+    pdf_end, gv_start = 4 + 4 + lf0.nbytes - 1, 4 + 4 + lf0.nbytes
+    header = (f"[GLOBAL]\nNUM_STATES:1\n[STREAM]\nVECTOR_LENGTH[LF0]:1\nIS_MSD[LF0]:1\n"
+              f"NUM_WINDOWS[LF0]:3\nUSE_GV[LF0]:1\n[POSITION]\nSTREAM_PDF[LF0]:4-{pdf_end}\n"
+              f"GV_PDF[LF0]:{gv_start}-{len(data) - 1}\n[DATA]\n").encode()
+    voice.write_bytes(header + data)
+    moved = tmp_path / "moved.htsvoice"
+    write_pitched_voice(voice, moved, pitch_scale=0.8, pitch_range=2.0)
+    raw = moved.read_bytes()
+    assert raw[:len(header) + 4] == voice.read_bytes()[:len(header) + 4]
+    pdfs = np.frombuffer(raw, "<f4", 14, len(header) + 8).reshape(2, 7)
+    centre = 5.0  # the voiced pdfs' mean log F0
+    assert pdfs[0, 0] == pytest.approx(centre + np.log(0.8), abs=1e-6)
+    assert pdfs[1, 0] == pytest.approx(centre + 2 * (4.0 - centre) + np.log(0.8), abs=1e-6)
+    assert np.allclose(pdfs[:, 1:3], lf0.reshape(2, 7)[:, 1:3] * 2)
+    assert np.allclose(pdfs[:, 3:6], lf0.reshape(2, 7)[:, 3:6] * 4)
+    assert np.array_equal(pdfs[:, 6], lf0.reshape(2, 7)[:, 6])
+    moved_gv = np.frombuffer(raw, "<f4", 2, len(header) + gv_start + 4)
+    assert np.allclose(moved_gv, gv * [4, 16])
+
+
 # ----------------------------------------------------------------- espeak
 @needs_espeak
 def test_espeak_lists_its_languages_and_variants():
@@ -264,10 +411,18 @@ def test_espeak_ipa_marks_are_fixed():
 
 
 # ----------------------------------------------------------------- voices
-@needs_flite
-def test_default_english_voice_is_flite_rms():
+@needs_festival
+def test_default_english_voice_is_festival_hts(monkeypatch):
     engine, voice, language = resolve_voice(None, None)
-    assert (engine.name, voice, language) == ("flite", "rms", "en")
+    assert (engine.name, voice, language) == ("festival", "slt-hts", "en")
+    assert resolve_voice("slt-hts", None)[0] is voices_module.FESTIVAL
+    monkeypatch.setattr(voices_module.FESTIVAL, "binary", "no-such-festival-binary")
+    if FLITE.available():
+        assert resolve_voice(None, "en")[:2] == (voices_module.FLITE, "rms")
+
+
+@needs_flite
+def test_flite_voices_resolve_by_name():
     assert resolve_voice("flite:slt", "en")[1:] == ("slt", "en")
     assert resolve_voice("awb", None)[1:] == ("awb", "en")
     with pytest.raises(UnsupportedLanguage, match="speaks en"):
@@ -295,9 +450,10 @@ def test_unknown_voice_and_language_errors_are_one_short_line():
     assert "in all)" in str(err.value) and "de" in str(err.value)
 
 
-def test_missing_flite_falls_back_or_says_what_to_install(monkeypatch):
+def test_missing_engines_fall_back_or_say_what_to_install(monkeypatch):
     engines = {v.engine for v in list_voices()}
-    assert engines == {e.name for e in (FLITE, ESPEAK) if e.available()}
+    assert engines == {e.name for e in (FESTIVAL, FLITE, ESPEAK) if e.available()}
+    monkeypatch.setattr(voices_module.FESTIVAL, "binary", "no-such-festival-binary")
     monkeypatch.setattr(voices_module.FLITE, "binary", "no-such-flite-binary")
     with pytest.raises(EngineMissing, match="flite"):
         resolve_voice("flite:rms", None)
@@ -362,13 +518,14 @@ def test_iter_speech_yields_each_sentence_with_its_pause():
         assert tail.symbol == "" and tail.end_s - tail.start_s >= sentence.pause_after_s
 
 
-@needs_flite
+@pytest.mark.skipif(not (FLITE.available() or FESTIVAL.available()),
+                    reason="neither festival nor flite is installed")
 def test_real_sentences_keep_stop_closures_inside_stops_after_joining():
     sentences = normalize_text("Hello there. " + PETER)
     speech = synthesize_sentences(sentences, None, None)
     assert_gap_free(speech)
-    assert speech.sample_rate == 22050 and speech.voice == "rms"
-    assert all(closure_centres_inside(speech))
+    assert speech.sample_rate == 22050 and speech.voice == resolve_voice(None, None)[1]
+    assert all(closure_centres_inside(speech, tolerance_s=0.010))
     assert [w.text for w in speech.words][:3] == ["Hello", "there", "Peter"]
     assert speech.phones[0].end_s == pytest.approx(0.3 + EDGE_SILENCE_S, abs=0.01)
 

@@ -1,4 +1,5 @@
-"""Sentences -> one Speech: synthesise, resample, join with pauses, normalise."""
+"""Sentences -> one Speech: synthesise (shaped by a VoiceParams), resample, join
+with pauses, normalise."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from scipy.signal import resample_poly
 
 from facespeak.errors import EmptyText
 from facespeak.speech.base import SpeechEngine, close_timeline
+from facespeak.speech.shape import check_voice_params, speak
 from facespeak.speech.voices import resolve_voice
-from facespeak.types import Phone, Sentence, Speech, Word
+from facespeak.types import Phone, Sentence, Speech, VoiceParams, Word
 
 EDGE_SILENCE_S = 0.05
 """Engines pad each sentence with their own silence (flite up to 0.25 s per
@@ -21,22 +23,27 @@ TARGET_PEAK = 0.89  # -1 dBFS
 MAX_GAIN = 20.0  # never blow up near-silence into noise
 
 
-def iter_speech(sentences: Iterable[Sentence], voice: str | None, language: str | None,
-                sample_rate: int = 22050, *, engine: SpeechEngine | None = None
-                ) -> Iterator[Speech]:
+def iter_speech(sentences: Iterable[Sentence], voice: VoiceParams | str | None,
+                language: str | None, sample_rate: int = 22050, *,
+                engine: SpeechEngine | None = None) -> Iterator[Speech]:
     """One Speech per sentence at ``sample_rate``, edges trimmed, followed by
-    the sentence's pause as silence; not loudness-normalised. ``engine``
-    overrides voice resolution (tests pass a ``FakeEngine``)."""
+    the sentence's pause as silence; not loudness-normalised. ``voice`` is a
+    VoiceParams (base voice and its pitch, range, formant and rate changes)
+    or just a voice name. ``engine`` overrides voice resolution (tests pass a
+    ``FakeEngine``)."""
+    params = as_voice_params(voice)
+    check_voice_params(params)
+    name = params.voice
     if engine is None:
-        engine, voice, language = resolve_voice(voice, language)
-    voice, language = voice or engine.voices()[0].name, language or "en"
+        engine, name, language = resolve_voice(name, language)
+    name, language = name or engine.voices()[0].name, language or "en"
     for sentence in sentences:
-        raw = engine.synthesize(sentence.text, voice, language)
+        raw = speak(engine, sentence.text, name, language, params)
         piece = trim_edges(resample(raw, sample_rate), EDGE_SILENCE_S)
         yield pad(piece, 0.0, sentence.pause_after_s)
 
 
-def synthesize_sentences(sentences: Sequence[Sentence], voice: str | None,
+def synthesize_sentences(sentences: Sequence[Sentence], voice: VoiceParams | str | None,
                          language: str | None, sample_rate: int = 22050,
                          lead_in_s: float = 0.3, tail_s: float = 0.4, *,
                          engine: SpeechEngine | None = None) -> Speech:
@@ -44,7 +51,7 @@ def synthesize_sentences(sentences: Sequence[Sentence], voice: str | None,
     sentence followed by its pause (the last one's is replaced by ``tail_s``),
     peak-normalised to -1 dBFS. Each sentence keeps up to ``EDGE_SILENCE_S``
     of the engine's own silence on both sides. Timelines are on the joined
-    audio's axis, gap-free from 0 to its end."""
+    audio's axis, gap-free from 0 to its end. ``voice`` as in ``iter_speech``."""
     if not sentences:
         raise EmptyText("nothing to speak: no sentences")
     last = len(sentences) - 1
@@ -52,6 +59,11 @@ def synthesize_sentences(sentences: Sequence[Sentence], voice: str | None,
               for i, s in enumerate(sentences)]
     joined = concatenate(list(iter_speech(paused, voice, language, sample_rate, engine=engine)))
     return normalize_peak(pad(joined, lead_in_s, tail_s))
+
+
+def as_voice_params(voice: VoiceParams | str | None) -> VoiceParams:
+    """A plain voice name (or None, the default) as an unchanged VoiceParams."""
+    return voice if isinstance(voice, VoiceParams) else VoiceParams(voice=voice)
 
 
 def resample(speech: Speech, sample_rate: int) -> Speech:

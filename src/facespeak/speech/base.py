@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -11,6 +12,21 @@ from facespeak.types import Phone, Speech, VoiceInfo
 
 MIN_PHONE_S = 1e-4
 """Phones shorter than this carry no information and are dropped."""
+
+
+@dataclass(frozen=True)
+class Prosody:
+    """Rate and pitch changes an engine applies while it synthesises."""
+
+    rate: float = 1.0
+    """Speaking-rate multiplier: 2.0 makes every phone half as long."""
+    pitch_scale: float = 1.0
+    """Multiplies the fundamental frequency (F0)."""
+    pitch_range: float = 1.0
+    """Multiplies F0 excursions around the voice's mean (in log F0)."""
+
+
+NEUTRAL = Prosody()
 
 
 @runtime_checkable
@@ -27,8 +43,10 @@ class SpeechEngine(Protocol):
         """The voices this engine offers here (empty when unavailable)."""
         ...
 
-    def synthesize(self, text: str, voice: str, language: str) -> Speech:
-        """One sentence -> waveform + phone and word timelines, time axis from 0."""
+    def synthesize(self, text: str, voice: str, language: str,
+                   prosody: Prosody = NEUTRAL) -> Speech:
+        """One sentence -> waveform + phone and word timelines, time axis from 0,
+        spoken with ``prosody`` (natively where the engine can)."""
         ...
 
 

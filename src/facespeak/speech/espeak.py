@@ -20,19 +20,22 @@ Two systematic offsets were measured against the audio
 Audio depends slightly on state kept between calls (pitch flutter phase): a
 repeated sentence in one process can differ by a few samples; a fresh
 process is reproducible.
+
+Prosody: espeak-ng's own rate, pitch and range parameters (``_parameters``).
 """
 
 from __future__ import annotations
 
 import ctypes
 import functools
+import math
 import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from facespeak.errors import EngineFailed, EngineMissing, UnknownVoice
-from facespeak.speech.base import close_timeline, is_content_word, pcm16_to_float
+from facespeak.speech.base import NEUTRAL, Prosody, close_timeline, is_content_word, pcm16_to_float
 from facespeak.types import Phone, Speech, VoiceInfo, Word
 
 _LIBRARY = "libespeak-ng.so.1"
@@ -41,6 +44,8 @@ _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INIT_OPTIONS = 0x0001 | 0x0002 | 0x8000  # PHONEME_EVENTS | PHONEME_IPA | DONT_EXIT
 _CHARS_UTF8 = 1
 _EVENT_WORD, _EVENT_PHONEME = 1, 7
+_RATE, _PITCH, _RANGE = 1, 3, 4  # espeak_PARAMETER
+_DEFAULT_WPM, _MIN_WPM, _MAX_WPM = 175, 80, 450
 _STOP_LETTERS = frozenset("pbtdkgqcɟʔɖʈɡ")
 _SONORANT_LETTERS = frozenset("mnŋɲɳlɭʎɫrɹɾɻʀwjɥʋ")
 _VOWEL_LETTERS = frozenset("aeiouyæøœɐɑɒɔəɘɚɛɜɞɤɨɪɯɵɶʉʊʌʏ")
@@ -90,6 +95,7 @@ class _Library:
                                      ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
         lib.espeak_ListVoices.argtypes = [ctypes.c_void_p]
         lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
+        lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
         self.sample_rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, None, _INIT_OPTIONS)
         if self.sample_rate <= 0:
             raise EngineMissing(f"espeak-ng could not start (no voice data?): {_MISSING}")
@@ -113,11 +119,14 @@ class _Library:
             i += 1
         return 0
 
-    def synth(self, text: str, voice_id: str) -> tuple[np.ndarray, list[_Mark], list[_Mark]]:
+    def synth(self, text: str, voice_id: str, prosody: Prosody = NEUTRAL
+              ) -> tuple[np.ndarray, list[_Mark], list[_Mark]]:
         """Samples (int16), phoneme marks and word marks of one text."""
         with self.lock:
             if self.lib.espeak_SetVoiceByName(voice_id.encode()) != 0:
                 raise UnknownVoice(f"espeak-ng cannot load voice {voice_id!r}")
+            for parameter, value in _parameters(prosody):
+                self.lib.espeak_SetParameter(parameter, value, 0)
             self._chunks, self._phonemes, self._words = [], [], []
             data = text.encode("utf-8") + b"\0"
             err = self.lib.espeak_Synth(data, len(data), 0, 1, 0, _CHARS_UTF8, None, None)
@@ -143,6 +152,19 @@ class _Library:
                             _languages(v.languages)))
                 i += 1
         return out
+
+
+def _parameters(prosody: Prosody) -> list[tuple[int, int]]:
+    """espeak-ng's rate (words per minute, default 175), pitch and range, set on
+    every call so that none carries over. F0 is a base plus a range times the
+    intonation contour: pitch (0-100, 50 = the voice's own) scales the base by
+    2 ** ((value - 50) / 50), range (0-100) the excursions by value / 50; both
+    scale to move all of F0."""
+    pitch = 50 + 50 * math.log2(prosody.pitch_scale)
+    excursions = 50 * prosody.pitch_scale * prosody.pitch_range
+    return [(_RATE, round(min(max(_DEFAULT_WPM * prosody.rate, _MIN_WPM), _MAX_WPM))),
+            (_PITCH, round(min(max(pitch, 0), 100))),
+            (_RANGE, round(min(max(excursions, 0), 100)))]
 
 
 def _languages(ptr: int) -> list[tuple[int, str]]:
@@ -195,9 +217,10 @@ class EspeakEngine:
                 return min(ranked)[1]
         return None
 
-    def synthesize(self, text: str, voice: str, language: str) -> Speech:
+    def synthesize(self, text: str, voice: str, language: str,
+                   prosody: Prosody = NEUTRAL) -> Speech:
         lib = _library()
-        pcm, phonemes, word_marks = lib.synth(text, self._voice_id(voice))
+        pcm, phonemes, word_marks = lib.synth(text, self._voice_id(voice), prosody)
         samples = pcm16_to_float(pcm)
         rate = lib.sample_rate
         raw = _raw_phones(phonemes, len(samples))

@@ -2,13 +2,17 @@
 
 Phones: ``-psdur`` prints each segment with its *end* time; ARPAbet is mapped
 to IPA. Words: flite prints either segments or words per run, never which
-word owns which segment, so a second, audio-free run (started in parallel)
-reads every word of the sentence as its own utterance (words separated by
-blank lines) with ``-pr Segment``; that gives each word's phones from flite's
-own lexicon and letter-to-sound rules, and a sequence alignment
-(``difflib``) of those phones to the sentence's segments assigns each segment
-to a word. The alignment tolerates the few context effects (e.g. "the" ->
-"dh iy" before a vowel) where a word in context differs from the word alone.
+word owns which segment, so flite's ``t2p`` (its front end without a
+waveform, ~5 ms, started in parallel) reads the sentence's words as one-word
+sentences; that gives each word's phones from flite's own lexicon and
+letter-to-sound rules, and a sequence alignment (``difflib``) of those
+phones to the sentence's segments assigns each segment to a word. The
+alignment tolerates the few context effects (e.g. "the" -> "dh iy" before a
+vowel) where a word in context differs from the word alone.
+
+Prosody: the rate through ``duration_stretch``; pitch through the
+``int_f0_target_*`` features for slt, awb and kal16, and afterwards
+(``pitch.py``, TD-PSOLA) for rms, which ignores them.
 
 Measured against the audio (benchmarks/speech_timeline.py; medians, 16 kHz):
 the clustergen voices' (rms, slt, awb) last segment ends within 5 ms of the
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import re
 import shutil
 import subprocess
@@ -34,7 +39,8 @@ from pathlib import Path
 import numpy as np
 
 from facespeak.errors import EngineFailed, EngineMissing, UnknownVoice
-from facespeak.speech.base import close_timeline, is_content_word, pcm16_to_float
+from facespeak.speech.base import NEUTRAL, Prosody, close_timeline, is_content_word, pcm16_to_float
+from facespeak.speech.pitch import shift_pitch
 from facespeak.types import Phone, Speech, VoiceInfo, Word
 
 VOICES: tuple[VoiceInfo, ...] = (
@@ -43,8 +49,16 @@ VOICES: tuple[VoiceInfo, ...] = (
     VoiceInfo("flite", "awb", ("en", "en-gb-scotland"), "male", "Scottish English, male"),
     VoiceInfo("flite", "kal16", ("en", "en-us"), "male", "US English, male, diphone"),
 )
+_MISSING = "flite is not installed: install flite (apt-get install flite)"
 _TIMEOUT_S = 120.0
-_SILENCE = frozenset({"pau", "h#", "brth"})
+# The clustergen voices' own F0 mean and standard deviation in Hz (cst_cg_db
+# f0_mean, f0_stddev in their libraries; kal16: its int_f0_target_* features):
+# flite maps F0 from these to the int_f0_target_* it is given. rms ignores
+# those targets (measured), so its pitch is changed afterwards (pitch.py).
+_F0_HZ = {"slt": (172.0, 27.0), "awb": (132.0, 25.0), "kal16": (95.0, 11.0)}
+_DURATION_STRETCH = {"kal16": 1.1}
+"""Voices whose own duration_stretch is not 1 (from their libraries)."""
+SILENCE = frozenset({"pau", "h#", "brth"})
 ARPABET_TO_IPA = {
     "aa": "ɑ", "ae": "æ", "ah": "ʌ", "ao": "ɔ", "aw": "aʊ", "ax": "ə", "axr": "ɚ",
     "ay": "aɪ", "b": "b", "ch": "tʃ", "d": "d", "dh": "ð", "dx": "ɾ", "eh": "ɛ",
@@ -73,35 +87,73 @@ class FliteEngine:
         installed = _installed_voices(self.binary)
         return tuple(v for v in VOICES if v.name in installed)
 
-    def synthesize(self, text: str, voice: str, language: str = "en") -> Speech:
+    def synthesize(self, text: str, voice: str, language: str = "en",
+                   prosody: Prosody = NEUTRAL) -> Speech:
         if not self.available():
-            raise EngineMissing("flite is not installed: install flite (apt-get install flite)")
+            raise EngineMissing(_MISSING)
         if voice not in {v.name for v in self.voices()}:
             names = ", ".join(v.name for v in self.voices())
             raise UnknownVoice(f"flite has no voice {voice!r}; its voices: {names}")
         tokens = spoken_tokens(text)
-        samples, rate, segments, lexicon = self._run(one_utterance(text), tokens, voice)
+        samples, rate, segments, lexicon = self._run(one_utterance(text), tokens, voice, prosody)
+        if voice not in _F0_HZ:
+            samples = shift_pitch(samples, rate, prosody.pitch_scale, prosody.pitch_range)
         duration = len(samples) / rate
         words = align_words(tokens, lexicon, segments, language)
-        phones = close_timeline((_to_ipa(p) for p in segments), duration)
+        phones = close_timeline((to_ipa(p) for p in segments), duration)
         return Speech(samples, rate, phones, words, self.name, voice, language)
 
-    def _run(self, text: str, tokens: list[str], voice: str
+    def _run(self, text: str, tokens: list[str], voice: str, prosody: Prosody = NEUTRAL
              ) -> tuple[np.ndarray, int, list[Phone], list[list[str]]]:
-        """Synthesise (with segment times) and read the words alone, in parallel."""
+        """Synthesise (with segment times) and, in parallel, look up each word's
+        phones alone (t2p: flite's front end without a waveform)."""
         with tempfile.TemporaryDirectory(prefix="facespeak-flite-") as tmp:
-            text_file, words_file, wav = (Path(tmp) / n for n in ("text.txt", "words.txt", "a.wav"))
+            text_file, wav = Path(tmp) / "text.txt", Path(tmp) / "a.wav"
             text_file.write_text(text, encoding="utf-8")
-            words_file.write_text("\n\n".join(tokens) + "\n", encoding="utf-8")
-            base = [self.binary, "-voice", voice]
-            synth_out, lex_out = _run_all([
-                base + ["-psdur", "-f", str(text_file), "-o", str(wav)],
-                base + ["-pr", "Segment", "-f", str(words_file), "-o", "none"],
-            ])
+            synth = [self.binary, "-voice", voice, *_prosody_options(voice, prosody), "-psdur",
+                     "-f", str(text_file), "-o", str(wav)]
+            # Each word as its own sentence: t2p puts a pause between them.
+            # (A leading space: a first word starting with "-" is no option.)
+            lookup = [self._t2p(), " " + ". ".join(tokens) + "."]
+            synth_out, lex_out = _run_all([synth, lookup])
             samples, rate = read_wav(wav)
-        lexicon = [[p for p in line.split() if p not in _SILENCE]
-                   for line in lex_out.splitlines() if line.strip()]
+        lexicon = parse_t2p(lex_out)
+        if len(lexicon) != len(tokens):  # t2p joined some (letters "U S A" read as one)
+            lexicon = [list(itertools.chain.from_iterable(parse_t2p(out))) for out in
+                       _run_all([[self._t2p(), " " + token] for token in tokens])]
         return samples, rate, parse_psdur(synth_out), lexicon
+
+    def _t2p(self) -> str:
+        """flite's t2p program, beside the flite program."""
+        found = shutil.which(self.binary)
+        beside = Path(found).with_name("t2p") if found else None
+        return str(beside) if beside and beside.exists() else "t2p"
+
+
+def _prosody_options(voice: str, prosody: Prosody) -> list[str]:
+    """flite features for a rate and (where the voice honours it) pitch."""
+    options = []
+    stretch = _DURATION_STRETCH.get(voice, 1.0) / prosody.rate
+    if stretch != _DURATION_STRETCH.get(voice, 1.0):
+        options += ["--setf", f"duration_stretch={stretch:.5f}"]
+    if voice in _F0_HZ and (prosody.pitch_scale, prosody.pitch_range) != (1.0, 1.0):
+        mean, stddev = _F0_HZ[voice]
+        spread = stddev * prosody.pitch_scale * prosody.pitch_range
+        options += ["--setf", f"int_f0_target_mean={mean * prosody.pitch_scale:.3f}",
+                    "--setf", f"int_f0_target_stddev={spread:.3f}"]
+    return options
+
+
+def parse_t2p(output: str) -> list[list[str]]:
+    """``pau hh ax l ow1 pau w er1 l d pau`` -> each word's phones (stress digits
+    dropped), words being the runs between pauses."""
+    words: list[list[str]] = [[]]
+    for phone in output.split():
+        if phone in SILENCE:
+            words.append([])
+        else:
+            words[-1].append(phone.rstrip("012"))
+    return [w for w in words if w]
 
 
 @functools.cache
@@ -117,7 +169,7 @@ def _run_all(commands: list[list[str]]) -> list[str]:
         procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   stdin=subprocess.DEVNULL, text=True) for c in commands]
     except FileNotFoundError as e:
-        raise EngineMissing("flite is not installed: install flite (apt-get install flite)") from e
+        raise EngineMissing(_MISSING) from e
     try:
         return [_output(cmd, proc) for cmd, proc in zip(commands, procs, strict=True)]
     finally:
@@ -175,8 +227,8 @@ def parse_psdur(output: str) -> list[Phone]:
     return phones
 
 
-def _to_ipa(p: Phone) -> Phone:
-    symbol = "" if p.symbol in _SILENCE else ARPABET_TO_IPA.get(p.symbol, p.symbol)
+def to_ipa(p: Phone) -> Phone:
+    symbol = "" if p.symbol in SILENCE else ARPABET_TO_IPA.get(p.symbol, p.symbol)
     return Phone(symbol, p.start_s, p.end_s)
 
 
@@ -184,9 +236,9 @@ def align_words(tokens: list[str], lexicon: list[list[str]], segments: list[Phon
                 language: str) -> tuple[Word, ...]:
     """Words with times: each token's phones (read alone) aligned to the
     sentence's segments; tokens whose phones all failed to align are dropped."""
-    spoken = [i for i, p in enumerate(segments) if p.symbol not in _SILENCE]
-    if len(lexicon) != len(tokens):  # flite merged or dropped a word: align blindly
-        lexicon = [[p.symbol for p in segments if p.symbol not in _SILENCE]]
+    spoken = [i for i, p in enumerate(segments) if p.symbol not in SILENCE]
+    if len(lexicon) != len(tokens):  # cannot happen with the lookups above; be safe
+        lexicon = [[p.symbol for p in segments if p.symbol not in SILENCE]]
         tokens = [" ".join(tokens)]
     owner = _owners([p for toks in lexicon for p in toks],
                     [i for i, toks in enumerate(lexicon) for _ in toks],

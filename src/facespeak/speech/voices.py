@@ -5,15 +5,19 @@ from __future__ import annotations
 from facespeak.errors import EngineMissing, UnknownVoice, UnsupportedLanguage
 from facespeak.speech.base import SpeechEngine
 from facespeak.speech.espeak import EspeakEngine
+from facespeak.speech.festival import FestivalEngine
 from facespeak.speech.flite import FliteEngine
 from facespeak.types import VoiceInfo
 
+FESTIVAL = FestivalEngine()
 FLITE = FliteEngine()
 ESPEAK = EspeakEngine()
-ENGINES: tuple[SpeechEngine, ...] = (FLITE, ESPEAK)
-DEFAULT_ENGLISH_VOICE = "rms"
-"""flite's most intelligible voice, as measured for this project."""
-_ALIASES = {"flite": FLITE, "espeak": ESPEAK, "espeak-ng": ESPEAK}
+ENGINES: tuple[SpeechEngine, ...] = (FESTIVAL, FLITE, ESPEAK)
+DEFAULT_ENGLISH_VOICES: tuple[tuple[SpeechEngine, str], ...] = (
+    (FESTIVAL, "slt-hts"), (FLITE, "rms"))
+"""The first installed one speaks English by default: the most intelligible
+voices, as measured by benchmarks/bench_voices.py."""
+_ALIASES = {"festival": FESTIVAL, "flite": FLITE, "espeak": ESPEAK, "espeak-ng": ESPEAK}
 _SHOWN = 12  # names shown in an error before "... (N in all)"
 
 
@@ -53,11 +57,14 @@ def resolve_voice(voice: str | None, language: str | None
 
 
 def _default(lang: str) -> tuple[SpeechEngine, str, str]:
-    if is_english(lang) and DEFAULT_ENGLISH_VOICE in _names(FLITE):
-        return FLITE, DEFAULT_ENGLISH_VOICE, lang
+    if is_english(lang):
+        for engine, name in DEFAULT_ENGLISH_VOICES:
+            if name in _names(engine):
+                return engine, name, lang
     if not ESPEAK.available():
-        need = "flite or espeak-ng" if is_english(lang) else "espeak-ng"
-        raise EngineMissing(f"speaking {lang!r} needs {need}: apt-get install flite espeak-ng")
+        need = "festival, flite or espeak-ng" if is_english(lang) else "espeak-ng"
+        raise EngineMissing(f"speaking {lang!r} needs {need}: "
+                            "apt-get install festival festvox-us-slt-hts flite espeak-ng")
     name = ESPEAK.voice_for_language(lang)
     if name is None:
         known = sorted({lang for v in list_voices() for lang in v.languages})
@@ -106,7 +113,7 @@ def _voice_summary() -> str:
     parts = [f"{e.name}: {_abbreviate(_names(e))}" for e in ENGINES if e.available()]
     if ESPEAK.available():
         parts.append(f"espeak variants as voice+variant, e.g. de+{ESPEAK.variants()[0].name}")
-    return "; ".join(parts) or "none (install flite or espeak-ng)"
+    return "; ".join(parts) or "none (install festival, flite or espeak-ng)"
 
 
 def _abbreviate(names: list[str]) -> str:
