@@ -32,29 +32,32 @@ class Viseme:
         return (self.jaw_open, self.lip_width, self.lip_round, self.lip_press, self.tongue)
 
 
+# Jaw targets are kept open for consonants other than p/b/m: in real speech
+# the lips part through most consonants (voiced frames closed only ~15 % of
+# the time, REAL_FOOTAGE_STATS.md table B).
 REST = Viseme(0.0, dominance=0.6)
 _CLASSES: dict[str, Viseme] = {
     "bilabial": Viseme(0.0, lip_press=1.0, dominance=12.0, spread_s=0.015),
     "labiodental": Viseme(0.06, lip_press=0.65, dominance=5.0, spread_s=0.02),
-    "dental": Viseme(0.16, tongue=1.0, dominance=2.0),
-    "alveolar": Viseme(0.18, lip_width=0.1, tongue=0.7, dominance=1.0),
-    "lateral": Viseme(0.24, tongue=1.0, dominance=1.2),
-    "sibilant": Viseme(0.07, lip_width=0.35, dominance=2.0),
-    "postalveolar": Viseme(0.12, lip_width=-0.3, lip_round=0.6, dominance=2.5),
-    "velar": Viseme(0.24, dominance=0.6),
+    "dental": Viseme(0.24, tongue=1.0, dominance=2.0),
+    "alveolar": Viseme(0.26, lip_width=0.1, tongue=0.7, dominance=1.0),
+    "lateral": Viseme(0.30, tongue=1.0, dominance=1.2),
+    "sibilant": Viseme(0.13, lip_width=0.35, dominance=2.0),
+    "postalveolar": Viseme(0.18, lip_width=-0.3, lip_round=0.6, dominance=2.5),
+    "velar": Viseme(0.30, dominance=0.6),
     "glottal": Viseme(0.30, dominance=0.2),
-    "rhotic": Viseme(0.16, lip_width=-0.2, lip_round=0.5, dominance=1.5),
-    "w": Viseme(0.08, lip_width=-0.6, lip_round=1.0, dominance=3.0, spread_s=0.07),
-    "j": Viseme(0.14, lip_width=0.5, dominance=1.0),
-    "close_front": Viseme(0.22, lip_width=0.7, dominance=1.0),
+    "rhotic": Viseme(0.22, lip_width=-0.2, lip_round=0.5, dominance=1.5),
+    "w": Viseme(0.12, lip_width=-0.6, lip_round=1.0, dominance=3.0, spread_s=0.07),
+    "j": Viseme(0.22, lip_width=0.5, dominance=1.0),
+    "close_front": Viseme(0.30, lip_width=0.7, dominance=1.0),
     "mid_front": Viseme(0.42, lip_width=0.45, dominance=1.0),
     "open_front": Viseme(0.72, lip_width=0.35, dominance=1.0),
     "open": Viseme(0.88, lip_width=0.1, dominance=1.0),
     "open_back": Viseme(0.62, lip_width=-0.25, lip_round=0.55, dominance=1.2),
     "mid_back": Viseme(0.45, lip_width=-0.45, lip_round=0.8, dominance=1.5),
-    "close_back": Viseme(0.24, lip_width=-0.6, lip_round=1.0, dominance=2.0),
-    "central": Viseme(0.36, dominance=0.7),
-    "nasal_velar": Viseme(0.2, dominance=0.6),
+    "close_back": Viseme(0.28, lip_width=-0.6, lip_round=1.0, dominance=2.0),
+    "central": Viseme(0.42, dominance=0.7),
+    "nasal_velar": Viseme(0.26, dominance=0.6),
 }
 
 # IPA symbol (or its first character) -> class. Diphthongs are split upstream.

@@ -20,7 +20,7 @@ from facespeak.render.rig import FaceRig, RigPose
 EYES = ((g.RIGHT_EYE_UPPER, g.RIGHT_EYE_LOWER), (g.LEFT_EYE_UPPER, g.LEFT_EYE_LOWER))
 COVER_FROM, COVER_TO = 0.35, 0.75
 """The lid skin fades in over this range of the blink channel."""
-LID_SHADE = 0.9
+LID_SHADE = 0.97
 LASH_AT = 0.8
 """Closed lids meet this far from the upper lid toward the lower one (as the rig's blink)."""
 LASH_OPACITY = 0.65
@@ -57,10 +57,20 @@ class _EyeRest:
         x1, y1 = np.minimum(np.ceil(outline.max(0)).astype(int) + pad, [w, h])
         self.box = (int(x0), int(y0), int(x1), int(y1))
         # The skin above the lid, moved down by the opening's height, lies over the opening.
-        shift = np.float32([[1, 0, 0], [0, 1, -opening * 1.05]])
+        shift = np.float32([[1, 0, 0], [0, 1, -opening * 1.2]])
         source = image[y0:y1, x0:x1].astype(np.float32)
         skin = cv2.warpAffine(source, shift, (x1 - x0, y1 - y0), borderMode=cv2.BORDER_REPLICATE)
+        # Smoothed: the lid's shading stays, any crease or lash line that could
+        # read as an open eye goes.
+        skin = cv2.GaussianBlur(skin, (0, 0), max(0.03 * iod, 1.0))
         lash = np.percentile(source.reshape(-1, 3), 3, axis=0)
+        # Matched to the skin right around the eye, so the closed lid is neither
+        # a pale patch nor a dark hole.
+        inside = _polygon_mask(source.shape[:2], outline - [x0, y0]) > 0.5
+        around = cv2.dilate(inside.astype(np.uint8), np.ones((5, 5), np.uint8),
+                            iterations=max(1, round(0.03 * iod))).astype(bool) & ~inside
+        if inside.any() and around.any():
+            skin *= source[around].mean(0) / np.maximum(skin[inside].mean(0), 1.0)
         self.lid = skin * LID_SHADE
         self.lash_rgb = lash
         self.n_upper = len(upper)  # the outline is upper lid, then lower lid backwards

@@ -21,7 +21,7 @@ from facespeak.face import geometry as g
 from facespeak.face.geometry import rotation_from_euler
 
 N_MESH = 468
-MAX_GAP_IOD = 0.36
+MAX_GAP_IOD = 0.40
 """Inner-lip gap at jaw_open = 1, in inter-ocular distances (real p95: 0.15-0.38)."""
 RING_SCALES = (1.28, 1.75, 2.7)
 RING_TOP_WEIGHTS = (1.0, 0.45, 0.0)
