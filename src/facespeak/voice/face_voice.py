@@ -135,16 +135,14 @@ def english_voice(gender: str) -> str | None:
     from facespeak.errors import FacespeakError
     from facespeak.speech import list_voices, resolve_voice
 
-    candidates = [v for v in list_voices() if v.gender == gender
-                  and any(lang.split("-")[0] == "en" for lang in v.languages)]
+    names = [f"{v.engine}:{v.name}" for v in list_voices() if v.gender == gender
+             and any(lang.split("-")[0] == "en" for lang in v.languages)]
     try:
         engine, name, _ = resolve_voice(None, "en")
-    except FacespeakError:
-        engine, name = None, None
-    for v in candidates:
-        if engine is not None and (v.engine, v.name) == (engine.name, name):
-            return f"{v.engine}:{v.name}"
-    return f"{candidates[0].engine}:{candidates[0].name}" if candidates else None
+    except FacespeakError:  # no English engine installed: the first listed, if any
+        return names[0] if names else None
+    default = f"{engine.name}:{name}"
+    return default if default in names else (names[0] if names else None)
 
 
 def _evidence(value: float, start: float, per_unit: float) -> float:
