@@ -68,14 +68,15 @@ def test_parameters_stay_within_natural_bounds_at_extremes():
             for name, (lo, hi) in BOUNDS.items():
                 assert lo <= getattr(params, name) <= hi, (size, cues, name)
     child = voice_params_from_descriptor(_descriptor(size=-10.0, long_hair=0.9))
-    assert child.pitch_scale == PITCH_BOUNDS[1] and child.formant_scale == FORMANT_BOUNDS[1]
+    assert child.pitch_scale == PITCH_BOUNDS[1]
 
 
-def test_smaller_faces_get_higher_voices_with_shorter_vocal_tracts():
+def test_smaller_faces_get_higher_voices():
     small = voice_params_from_descriptor(_descriptor(size=-1.5))
     large = voice_params_from_descriptor(_descriptor(size=1.5))
     assert small.pitch_scale > 1.1 and large.pitch_scale < 0.9
-    assert small.formant_scale > 1.05 and large.formant_scale < 0.95
+    # Formants stay put: shifting them cost too much intelligibility (face_voice.py).
+    assert small.formant_scale == large.formant_scale == 1.0
     assert small.pitch_range > large.pitch_range and small.rate < large.rate
 
 
@@ -162,7 +163,10 @@ def test_voice_is_steady_across_frames_of_one_person(real_dir, portrait_voices, 
     assert len(frames) >= 90
     within = parameter_spread(frames)
     for name in VOICE_PARAMETERS:
-        assert within[name] < WITHIN_ACROSS_LIMIT * across[name], (name, within, across)
+        if across[name] == 0:  # a parameter the face does not set (formants) is steady
+            assert within[name] == 0, name
+        else:
+            assert within[name] < WITHIN_ACROSS_LIMIT * across[name], (name, within, across)
     voice, share = majority_voice_share(frames)
     assert share >= 0.95 and _gender_of(voice) == "female"
 
