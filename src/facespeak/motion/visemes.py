@@ -66,8 +66,8 @@ for _cls, _symbols in {
     "bilabial": "p b m ɓ ʙ ɸ β",
     "labiodental": "f v ɱ ʋ",
     "dental": "θ ð",
-    "alveolar": "t d n ɾ ɗ ʈ ɖ ɳ ts dz",
-    "lateral": "l ɫ ɭ ʎ ɬ ɮ",
+    "alveolar": "t d n ɾ ɗ ʈ ɖ ɳ ɽ ts dz",
+    "lateral": "l ɫ ɭ ʎ ɬ ɮ ɺ",
     "sibilant": "s z ɕ ʑ ʂ ʐ",
     "postalveolar": "ʃ ʒ tʃ dʒ tɕ dʑ ʈʂ",
     "velar": "k g ɡ x ɣ q ɢ χ ʁ c ɟ ç ʝ",
@@ -75,7 +75,7 @@ for _cls, _symbols in {
     "glottal": "h ɦ ʔ ħ ʕ",
     "rhotic": "r ɹ ɻ ʀ ɚ ɝ",
     "w": "w ʍ ɥ",
-    "j": "j",
+    "j": "j ʲ",  # espeak-ng gives Russian palatalisation as a phone of its own
     "close_front": "i iː ɪ y yː ʏ ɨ",
     "mid_front": "e eː ɛ ɛː ø œ",
     "open_front": "æ a aː ɶ",
@@ -91,18 +91,26 @@ for _cls, _symbols in {
 _DIACRITICS = "ˈˌːˑ̩̯̪̥̬̃ʰʲʷˠˤ̚ʼ˞ ̝̞̟̠̈"
 
 
-def viseme_for(symbol: str) -> Viseme:
-    """The viseme of one IPA phone; silence and unknown symbols rest."""
-    if not symbol:
-        return REST
+def viseme_class(symbol: str) -> str | None:
+    """The viseme class of one IPA phone (the symbol, else its first two or one
+    characters without diacritics); None when the table does not cover it."""
     if symbol in _IPA:
-        return _CLASSES[_IPA[symbol]]
-    bare = "".join(ch for ch in symbol if ch not in _DIACRITICS)
-    for length in (2, 1):
-        cls = _IPA.get(bare[:length])
-        if cls:
-            return _CLASSES[cls]
-    return _CLASSES["central"] if bare else REST
+        return _IPA[symbol]
+    bare = _bare(symbol)
+    return (_IPA.get(bare[:2]) or _IPA.get(bare[:1])) if bare else None
+
+
+def _bare(symbol: str) -> str:
+    return "".join(ch for ch in symbol if ch not in _DIACRITICS)
+
+
+def viseme_for(symbol: str) -> Viseme:
+    """The viseme of one IPA phone; silence (and bare diacritics) rest,
+    unknown symbols are central."""
+    cls = viseme_class(symbol) if symbol else None
+    if cls:
+        return _CLASSES[cls]
+    return _CLASSES["central"] if _bare(symbol) else REST
 
 
 def split_diphthongs(phones: tuple[Phone, ...]) -> list[Phone]:

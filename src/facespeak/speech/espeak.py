@@ -310,7 +310,7 @@ def _word_spans(words: list[_Mark], raw: list[tuple[str, int, int]]
         else:
             merged.append(w)
     spans = []
-    bounds = [w.sample for w in merged[1:]] + [1 << 62]
+    bounds = [w.sample for w in merged[1:]] + [1 << 62] * bool(merged)
     for w, bound in zip(merged, bounds, strict=True):
         mine = [i for i, (s, b, _) in enumerate(raw) if s and w.sample <= b < bound]
         if mine:
