@@ -223,7 +223,7 @@ def still_videos(tmp_path_factory, portrait_crop):
 def test_still_video_is_still_and_background_flicker_is_measured_outside_the_person(
         still_videos):
     still = evaluate_video(still_videos["still"])
-    assert still.facts.n_frames == 75 and still.sync_plain is None
+    assert still.facts.n_frames == 75 and still.sync_plain is None and still.sync is None
     assert max(still.head.std_deg) < 0.3
     assert still.head.angular_velocity_rms_lp_deg_s < 3  # real still heads: 7-11 °/s
     assert still.stability.face_jitter_stabilised < 0.008  # real speech: 0.008-0.013
@@ -273,6 +273,7 @@ def test_our_video_end_to_end_with_timeline_text_and_source(said):
     assert report.identity.ssim > 0.7 and report.identity.shape_distance < 0.05
     # the renderer moves the mouth 40 ms (one frame) before the sound
     assert report.sync_plain.lag_frames in (0, 1, 2) and report.sync_plain.peak_r > 0.3
+    assert report.sync.offset_frames in (0, 1, 2) and report.sync.matched
 
 
 @pytest.mark.parametrize("shift", [5, -8])
@@ -289,6 +290,7 @@ def test_plain_sync_follows_audio_shifted_by_known_frames(said, tmp_path, shift)
         moved[:-k] = audio[k:]
     shifted = evaluate_video(write_video(tmp_path / "shifted.mp4", frames, moved))
     assert abs(shifted.sync_plain.lag_frames - report.sync_plain.lag_frames - shift) <= 1
+    assert abs(shifted.sync.offset_frames - report.sync.offset_frames - shift) <= 1
 
 
 def test_known_head_motion_track_is_measured_back(tmp_path):
@@ -360,7 +362,8 @@ def test_cli_prints_two_videos_side_by_side_and_writes_json_csv_plots(
     assert still_value < 0.1 and flicker_value > 4
     docs = json.loads(out_json.read_text())
     assert [d["video"] for d in docs] == ["still.mp4", "flicker.mp4"]
-    assert docs[0]["sync_plain"] is None and docs[0]["facts"]["n_frames"] == 75
+    assert docs[0]["sync_plain"] is None and docs[0]["sync"] is None
+    assert docs[0]["facts"]["n_frames"] == 75
     table = list(csv.DictReader(io.StringIO(out_csv.read_text())))
     assert table[1]["video"] == "flicker.mp4" and float(table[1]["background_flicker"]) > 4
     pngs = sorted(p.name for p in plots.iterdir())

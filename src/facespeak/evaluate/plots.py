@@ -88,17 +88,27 @@ def _plot_mouth(ax, report: EvalReport, t: np.ndarray) -> None:
 
 
 def _plot_lags(ax, report: EvalReport) -> None:
-    sync = report.sync_plain
-    if sync is None:
+    plain, sync = report.sync_plain, report.sync
+    if plain is None and sync is None:
         ax.text(0.5, 0.5, "no audio (or silent audio): no sync curve", ha="center",
                 transform=ax.transAxes)
         return
-    ax.plot(sync.lags, sync.r, "o-", color="tab:blue", ms=3, label="aperture ~ RMS envelope")
-    ax.axvline(sync.lag_frames, color="tab:blue", lw=0.8, ls="--")
+    titles = []
+    if plain is not None:
+        ax.plot(plain.lags, plain.r, "o-", color="tab:blue", ms=3,
+                label="plain: aperture ~ RMS envelope (Pearson r)")
+        ax.axvline(plain.lag_frames, color="tab:blue", lw=0.8, ls="--")
+        titles.append(f"plain {plain.lag_frames:+d} fr (r {plain.peak_r:.2f})")
+    if sync is not None:
+        ax.plot(sync.lags, sync.scores, "s-", color="tab:green", ms=3,
+                label="calibrated detector (held-out r)")
+        ax.axvline(sync.offset_frames, color="tab:green", lw=0.8, ls="--")
+        verdict = "matches" if sync.matched else "does not match"
+        titles.append(f"calibrated {sync.offset_frames:+d} fr, confidence {sync.confidence:.2f} "
+                      f"(audio {verdict}, threshold {sync.threshold:.2f})")
     ax.set_xlabel("lag (frames; + = audio later than the mouth)")
-    ax.set_ylabel("Pearson r")
-    ax.set_title(f"lag curve: peak r {sync.peak_r:.2f} at {sync.lag_frames:+d} frames, "
-                 f"confidence {sync.confidence:.2f}")
+    ax.set_ylabel("score")
+    ax.set_title("lag curves: " + "; ".join(titles), fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(alpha=0.3)
 

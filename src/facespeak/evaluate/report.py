@@ -16,6 +16,7 @@ from facespeak.evaluate.head import HeadMotion, head_motion
 from facespeak.evaluate.identity import Identity, UpperFaceComparer, identity
 from facespeak.evaluate.signals import duplicate_frames, fill_frames, head_poses, mouth_aperture
 from facespeak.evaluate.stability import Stability, stability
+from facespeak.evaluate.sync import SyncResult, measure_sync
 from facespeak.evaluate.video import FaceTrack, track_video
 from facespeak.types import FaceGeometry, MotionTrack, Portrait
 
@@ -59,6 +60,9 @@ class EvalReport:
     mouth: MouthOpening
     sync_plain: EnvelopeSync | None
     """Metric 1, aperture vs RMS envelope; None without (audible) audio."""
+    sync: SyncResult | None
+    """Metric 1, the calibrated offset detector (``sync.measure_sync``); None
+    without audio or when it cannot measure (``notes`` says why)."""
     head: HeadMotion
     blinks: Blinks
     stability: Stability
@@ -73,6 +77,8 @@ class EvalReport:
     head_pose_deg: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)), repr=False)
     """(n_frames, 3) yaw, pitch, roll in degrees."""
     track: FaceTrack | None = field(default=None, repr=False)
+    notes: tuple[str, ...] = ()
+    """Why a metric that could have been measured was not."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,17 +136,31 @@ def report_from_track(track: FaceTrack, comparer: UpperFaceComparer | None = Non
     aperture = mouth_aperture(landmarks)
     plain = None if track.audio is None else envelope_sync(
         aperture, track.audio, track.sample_rate, track.fps)
+    sync, sync_note = _calibrated_sync(track, phones)
     return EvalReport(
         name=track.name, facts=_facts(track, int(duplicates.sum())),
         mouth=mouth_opening(aperture, None if plain is None else plain.envelope),
-        sync_plain=plain, head=head_motion(poses, track.fps),
+        sync_plain=plain, sync=sync, head=head_motion(poses, track.fps),
         blinks=detect_blinks(landmarks, track.fps),
         stability=stability(track, landmarks, poses),
         articulation=None if phones is None else articulation(aperture, phones, track.fps),
         identity=None if comparer is None else identity(
             comparer, source.face.landmarks_px, landmarks, poses),
         intelligibility=None if text is None else _intelligibility(track, text),
-        aperture=aperture, head_pose_deg=poses.euler_deg, track=track)
+        aperture=aperture, head_pose_deg=poses.euler_deg, track=track,
+        notes=() if sync_note is None else (sync_note,))
+
+
+def _calibrated_sync(track: FaceTrack, phones) -> tuple[SyncResult | None, str | None]:
+    """The detector's result, or None and the reason it could not measure
+    (silent audio, too few frames with a face); a video without audio has no sync."""
+    if track.audio is None:
+        return None, None
+    try:
+        return measure_sync(track.landmarks_px, track.audio, track.sample_rate, track.fps,
+                            phones), None
+    except VideoInputError as exc:
+        return None, f"sync not measured: {exc}"
 
 
 def _facts(track: FaceTrack, duplicates: int) -> VideoFacts:

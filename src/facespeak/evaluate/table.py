@@ -52,6 +52,12 @@ ROWS: tuple[Row, ...] = (
     Row("sync_plain_peak_r", "sync (aperture~RMS): peak r", _get("sync_plain", "peak_r")),
     Row("sync_plain_confidence", "sync (aperture~RMS): peak − median r",
         _get("sync_plain", "confidence")),
+    Row("sync_offset_frames", "sync (calibrated): offset fr (+ audio later)",
+        _get("sync", "offset_frames"), "{:+d}"),
+    Row("sync_confidence", "sync (calibrated): confidence", _get("sync", "confidence")),
+    Row("sync_threshold", "sync (calibrated): threshold", _get("sync", "threshold"), "{:.2f}"),
+    Row("sync_matched", "sync (calibrated): audio belongs to video",
+        _get("sync", "matched"), "{}"),
     Row("mouth_closed_share", "mouth: closed share (ap < 0.03)", _get("mouth", "closed_share")),
     Row("mouth_p50", "mouth: aperture p50 ÷IOD", _get("mouth", "p50")),
     Row("mouth_p95", "mouth: aperture p95 ÷IOD", _get("mouth", "p95")),
@@ -125,12 +131,15 @@ def format_table(reports: Sequence[EvalReport]) -> str:
     out = [" " * label_w + "  " + "  ".join(n.rjust(w) for n, w in zip(names, col_w))]
     for row, line in shown:
         out.append(row.label.ljust(label_w) + "  " + "  ".join(c.rjust(w) for c, w in zip(line, col_w)))
+    out += [f"note: {r.name}: {note}" for r in reports for note in r.notes]
     return "\n".join(out)
 
 
 def _cell(row: Row, value: Any) -> str:
     if value is None or (isinstance(value, (float, np.floating)) and not math.isfinite(value)):
         return "–"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
     return row.fmt.format(value)
 
 
@@ -151,12 +160,15 @@ def to_json(reports: Sequence[EvalReport]) -> str:
 
 def report_dict(report: EvalReport) -> dict[str, Any]:
     doc: dict[str, Any] = {"video": report.name}
-    for section in ("facts", "mouth", "sync_plain", "articulation", "head", "blinks",
+    for section in ("facts", "mouth", "sync_plain", "sync", "articulation", "head", "blinks",
                     "stability", "identity", "intelligibility"):
         part = getattr(report, section)
         doc[section] = None if part is None else {
             f.name: _plain(getattr(part, f.name)) for f in dataclasses.fields(part)
             if f.name not in ("envelope", "openness")}
+    if report.sync is not None:
+        doc["sync"]["matched"] = report.sync.matched
+    doc["notes"] = list(report.notes)
     return doc
 
 
