@@ -14,7 +14,7 @@ SAMPLES = {
     "de": "Zwölf Boxkämpfer jagen Viktor quer über den großen Sylter Deich. Ich möchte Bücher.",
     "fr": "Portez ce vieux whisky au juge blond qui fume. Le cœur a ses raisons.",
     "es": "El veloz murciélago hindú comía feliz cardillo y kiwi. La cigüeña tocaba el saxofón.",
-    "it": "Quel vituperabile xenofobo zelante assaggia il whisky ed esclama: alleluja! Gli gnocchi.",
+    "it": "Quel vituperabile xenofobo zelante assaggia il whisky ed esclama: alleluja!",
     "ru": "Съешь же ещё этих мягких французских булок, да выпей чаю. Широкая электрификация.",
     "ja": "いろはにほへと ちりぬるを わかよたれそ つねならむ。こんにちは、元気ですか。",
     "cmn": "我能吞下玻璃而不伤身体。今天天气很好，我们去公园散步吧。",

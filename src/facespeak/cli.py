@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"facespeak {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_say(sub)
+    _add_speak(sub)
     _add_eval(sub)
     voices = sub.add_parser("voices", help="list speech engines, voices and languages")
     voices.add_argument("--lang", help="only voices speaking this language")
@@ -40,6 +41,7 @@ def _add_say(sub: argparse._SubParsersAction) -> None:
                    help="output MP4 (default: facespeak.mp4)")
     p.add_argument("--voice", help="voice, e.g. rms, slt, flite:awb, espeak:de (see 'facespeak voices')")
     p.add_argument("--lang", help="language code, e.g. en, de, fr, cmn (default: en)")
+    _add_rate_and_pitch(p)
     p.add_argument("--seed", type=int, default=0, help="random seed for head motion and blinks (default 0)")
     p.add_argument("--fps", type=float, default=25.0, help="frames per second (default 25)")
     p.add_argument("--crop", choices=["full", "face"], default="full",
@@ -54,6 +56,29 @@ def _add_say(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-label", dest="label", action="store_false",
                    help="leave out the small 'AI-generated' label (the MP4 metadata still says so)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
+
+
+def _add_rate_and_pitch(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rate", type=float, default=1.0, metavar="X",
+                   help="speaking rate multiplier, 0.5-2 (default 1)")
+    p.add_argument("--pitch", type=float, default=1.0, metavar="X",
+                   help="voice pitch multiplier, 0.5-2 (default 1)")
+
+
+def _add_speak(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "speak", help="speak TEXT into a WAV file (speech only)",
+        description="Speak TEXT into a WAV file. With --face, in a voice chosen to fit the "
+                    "face in that portrait. TEXT '-' reads standard input.")
+    p.add_argument("text", metavar="TEXT", help="what to say; '-' reads it from standard input")
+    p.add_argument("-o", "--output", type=Path, default=Path("facespeak.wav"),
+                   help="output WAV (default: facespeak.wav)")
+    p.add_argument("--face", metavar="PORTRAIT",
+                   help="choose the voice to fit the face in this portrait ('demo': built-in)")
+    p.add_argument("--voice", help="voice, e.g. slt-hts, rms, espeak:de (see 'facespeak voices')")
+    p.add_argument("--lang", help="language code, e.g. en, de, fr, zh (default: en)")
+    _add_rate_and_pitch(p)
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
 
 
 def _add_eval(sub: argparse._SubParsersAction) -> None:
@@ -81,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
             return _voices(args)
         if args.command == "eval":
             return _eval(args)
+        if args.command == "speak":
+            return _speak(args)
         return _say(args)
     except FacespeakInputError as exc:
         print(f"facespeak: error: {exc}", file=sys.stderr)
@@ -101,7 +128,8 @@ def _say(args: argparse.Namespace) -> int:
     options = SayOptions(voice=args.voice, language=args.lang, seed=args.seed, fps=args.fps,
                          crop=args.crop, size=args.size, head_motion=args.head_motion,
                          save_audio=args.save_audio, save_motion=args.save_motion,
-                         motion=args.motion, label=args.label)
+                         motion=args.motion, label=args.label, rate=args.rate,
+                         pitch=args.pitch)
     bar = None if args.quiet else _ProgressBar()
     start = time.perf_counter()
     result = facespeak.say_with_options(_portrait_path(args.portrait), text, args.output, options,
@@ -149,6 +177,22 @@ def _eval(args: argparse.Namespace) -> int:
 
         for report in reports:
             write_plots(report, args.plots)
+    return EXIT_OK
+
+
+def _speak(args: argparse.Namespace) -> int:
+    from facespeak.speak import speak
+
+    text = sys.stdin.read() if args.text == "-" else args.text
+    face = None if args.face is None else _portrait_path(args.face)
+    result = speak(text, args.output, voice=args.voice, language=args.lang, rate=args.rate,
+                   pitch=args.pitch, face=face)
+    if not args.quiet:
+        speech, voice = result.speech, result.voice
+        print(f"wrote {result.wav_path} ({speech.duration_s:.1f} s; voice "
+              f"{speech.engine}:{speech.voice}, pitch x{voice.pitch_scale:.2f}, range "
+              f"x{voice.pitch_range:.2f}, formants x{voice.formant_scale:.2f}, rate "
+              f"x{voice.rate:.2f}; {voice.reason})", file=sys.stderr)
     return EXIT_OK
 
 

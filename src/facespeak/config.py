@@ -7,6 +7,7 @@ from pathlib import Path
 
 from facespeak.errors import FacespeakInputError
 from facespeak.render.layout import CROP_MODES
+from facespeak.speak import check_rate_and_pitch
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,10 @@ class SayOptions:
     """Replay this motion JSON instead of generating motion."""
     label: bool = True
     """Draw the small "AI-generated" label; the MP4's metadata says so either way."""
+    rate: float = 1.0
+    """Speaking-rate multiplier on top of the chosen voice (0.5-2)."""
+    pitch: float = 1.0
+    """Pitch multiplier on top of the chosen voice (0.5-2)."""
 
     def check(self) -> None:
         """Raise FacespeakInputError naming the first bad option."""
@@ -45,5 +50,6 @@ class SayOptions:
         if not 0 <= self.head_motion <= 3:
             raise FacespeakInputError(
                 f"--head-motion must be between 0 and 3, not {self.head_motion:g}")
+        check_rate_and_pitch(self.rate, self.pitch)
         if not 0 <= self.seed < 2 ** 63:
             raise FacespeakInputError(f"--seed must be a non-negative integer, not {self.seed}")

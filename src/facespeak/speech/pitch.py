@@ -79,8 +79,9 @@ def pitch_marks(samples: np.ndarray, sample_rate: int, f0: np.ndarray
     """Analysis marks (sample indices, ascending) and each one's period in
     samples (NaN for the regular marks of unvoiced stretches)."""
     hop, centre = HOP_S * sample_rate, WINDOW_S * sample_rate / 2
-    period_at = np.interp(np.arange(len(samples)), np.arange(len(f0)) * hop + centre,
-                          sample_rate / np.nan_to_num(f0, nan=np.inf), left=0, right=0)
+    frames = np.flatnonzero(~np.isnan(f0))  # the period anywhere: the nearest voiced frames'
+    period_at = np.interp(np.arange(len(samples)), frames * hop + centre,
+                          sample_rate / f0[frames])
     voiced = _runs(~np.isnan(f0))
     marks: list[int] = []
     periods: list[float] = []
@@ -119,14 +120,11 @@ def _pulses(samples: np.ndarray, a: int, b: int, period_at: np.ndarray) -> list[
     biggest peak within a quarter period of one period later, and so on."""
     polarity = 1.0 if samples[a:b].max() >= -samples[a:b].min() else -1.0
     x = samples * polarity
-    first_period = max(2, int(period_at[a] or period_at[(a + b) // 2]))
-    mark = a + int(np.argmax(x[a:min(b, a + first_period)]))
+    mark = a + int(np.argmax(x[a:min(b, a + max(2, int(period_at[a])))]))
     pulses = []
     while mark < b:
         pulses.append(mark)
-        period = period_at[mark] or period_at[max(a, mark - 1)]
-        if period < 2:
-            break
+        period = max(period_at[mark], 2.0)
         lo, hi = mark + int(0.75 * period), min(b, mark + int(1.25 * period) + 1)
         if lo >= hi:
             break

@@ -11,6 +11,8 @@ resampling, and the timelines scale exactly with the audio.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from facespeak.errors import FacespeakInputError
 from facespeak.speech.base import Prosody, SpeechEngine
 from facespeak.types import Phone, Speech, VoiceParams, Word
@@ -31,6 +33,13 @@ def check_voice_params(params: VoiceParams) -> None:
             raise FacespeakInputError(
                 f"voice {name.replace('_', ' ')} must be between {low:g} and {high:g}, "
                 f"not {value:g}")
+
+
+def scale_voice(params: VoiceParams, rate: float = 1.0, pitch: float = 1.0) -> VoiceParams:
+    """The user's --rate and --pitch multipliers on top of a chosen voice."""
+    if rate == 1.0 and pitch == 1.0:
+        return params
+    return replace(params, rate=params.rate * rate, pitch_scale=params.pitch_scale * pitch)
 
 
 def engine_prosody(params: VoiceParams) -> Prosody:

@@ -1,0 +1,66 @@
+"""``facespeak speak``: text -> a speech WAV, in a chosen voice or one that fits a face."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from facespeak.errors import FacespeakInputError
+from facespeak.media.atomic import check_writable
+from facespeak.media.audio import write_wav
+from facespeak.speech import resolve_voice, synthesize_sentences
+from facespeak.speech.shape import scale_voice
+from facespeak.text import normalize_text
+from facespeak.types import Speech, VoiceParams
+
+RATE_LIMITS = (0.5, 2.0)
+PITCH_LIMITS = (0.5, 2.0)
+
+
+@dataclass(frozen=True)
+class SpeakResult:
+    wav_path: Path
+    speech: Speech
+    voice: VoiceParams
+    """The voice that spoke, with why (``reason``)."""
+
+
+def check_rate_and_pitch(rate: float, pitch: float) -> None:
+    """Raise FacespeakInputError naming --rate or --pitch when out of range."""
+    for name, value, (low, high) in (("--rate", rate, RATE_LIMITS),
+                                     ("--pitch", pitch, PITCH_LIMITS)):
+        if not low <= value <= high:
+            raise FacespeakInputError(f"{name} must be between {low:g} and {high:g}, not {value:g}")
+
+
+def speak(text: str, output: str | Path, voice: str | None = None,
+          language: str | None = None, rate: float = 1.0, pitch: float = 1.0,
+          face: str | Path | None = None) -> SpeakResult:
+    """Speak ``text`` into the WAV file ``output`` (written atomically).
+
+    ``voice`` and ``language`` as for ``say``; ``rate`` and ``pitch`` multiply
+    the voice's speaking rate and pitch. With ``face`` (a portrait), the voice
+    is chosen to fit that face (``facespeak.voice.face_voice``), unless
+    ``voice`` names one: then only its pitch, formants and rate come from the face.
+    """
+    check_rate_and_pitch(rate, pitch)
+    check_writable(output)
+    _, _, spoken_language = resolve_voice(voice, language)
+    params = VoiceParams(voice=voice, reason="--voice" if voice else "default")
+    if face is not None:
+        params = _voice_for_portrait(Path(face), spoken_language)
+        if voice is not None:
+            params = replace(params, voice=voice, reason=f"--voice, {params.reason}")
+    params = scale_voice(params, rate, pitch)
+    speech = synthesize_sentences(normalize_text(text, spoken_language), params, language)
+    write_wav(output, speech.samples, speech.sample_rate)
+    return SpeakResult(Path(output), speech, params)
+
+
+def _voice_for_portrait(path: Path, language: str) -> VoiceParams:
+    from facespeak.face.detect import detect_face
+    from facespeak.face.portrait import load_portrait
+    from facespeak.voice.face_voice import voice_for_face
+
+    portrait = load_portrait(path)
+    return voice_for_face(detect_face(portrait), portrait.pixels, language)
