@@ -23,9 +23,11 @@ def decode(path):
                   vstream.codec_context.pix_fmt)
         frames = np.stack([f.to_ndarray(format="rgb24") for f in box.decode(vstream)])
     with av.open(str(path)) as box:
-        samples = sum(f.samples for f in box.decode(audio=0))
-        rate = box.streams.audio[0].rate
-    return frames, fps, len(frames) / fps, samples / rate, codecs
+        # The stream's duration (its edit list), as players use it: decoders
+        # hand out whole 1024-sample AAC frames, the last one padded.
+        audio = box.streams.audio[0]
+        audio_s = float(audio.duration * audio.time_base)
+    return frames, fps, len(frames) / fps, audio_s, codecs
 
 
 @pytest.fixture(scope="module")

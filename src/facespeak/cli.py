@@ -56,6 +56,8 @@ def _add_say(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-label", dest="label", action="store_false",
                    help="leave out the small 'AI-generated' label (the MP4 metadata still says so)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also say why the voice was chosen and how long each stage took")
 
 
 def _add_rate_and_pitch(p: argparse.ArgumentParser) -> None:
@@ -144,6 +146,10 @@ def _say(args: argparse.Namespace) -> int:
         if result.face.faces_found > 1:
             print(f"note: {result.face.faces_found} faces found; animated the largest",
                   file=sys.stderr)
+    if args.verbose:
+        print(f"voice: {result.voice.reason or 'default'}", file=sys.stderr)
+        print("stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in result.timings_s.items()),
+              file=sys.stderr)
     return EXIT_OK
 
 

@@ -29,9 +29,19 @@ from facespeak.render.layout import make_canvas
 from facespeak.render.renderer import FaceRenderer
 from facespeak.render.watermark import Watermark
 from facespeak.speech import iter_speech, resolve_voice, synthesize_sentences
+from facespeak.speech.shape import scale_voice
 from facespeak.speech.utterance import spool_utterance
 from facespeak.text import normalize_text
-from facespeak.types import FaceGeometry, MotionTrack, Sentence, Speech, Utterance
+from facespeak.types import (
+    FaceGeometry,
+    MotionTrack,
+    Portrait,
+    Sentence,
+    Speech,
+    Utterance,
+    VoiceParams,
+)
+from facespeak.voice.face_voice import voice_for_face
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called as work advances."""
@@ -45,6 +55,8 @@ class SayResult:
     once ``say`` returns: ask for ``save_audio`` to keep the audio."""
     face: FaceGeometry
     motion: MotionTrack
+    voice: VoiceParams = VoiceParams()
+    """The voice that spoke, with why (``reason``)."""
     audio_path: Path | None = None
     motion_path: Path | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
@@ -64,14 +76,21 @@ def say(portrait: str | Path, text: str, output: str | Path,
         if path is not None:
             check_writable(Path(path))
     clock = _Clock()
-    with tempfile.TemporaryDirectory(prefix="facespeak-") as work:
-        # Speech synthesis (an external program) overlaps with loading the face model.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            speech_job = pool.submit(_spool_speech, text, options, Path(work) / "speech.f32")
-            image = load_portrait(portrait)
-            face = detect_face(image)
-            speech = speech_job.result()
-        clock.lap("face_and_speech")
+    with tempfile.TemporaryDirectory(prefix="facespeak-") as work, \
+            ThreadPoolExecutor(max_workers=1) as pool:
+        spool = Path(work) / "speech.f32"
+        if options.voice is not None:
+            # A named voice needs no face: synthesis overlaps with loading the face model.
+            voice = _named_voice(options)
+            speech_job = pool.submit(_spool_speech, text, voice, options.language, spool)
+        image = load_portrait(portrait)
+        face = detect_face(image)
+        clock.lap("face")
+        if options.voice is None:
+            voice = _voice_from_face(options, face, image)
+            speech_job = pool.submit(_spool_speech, text, voice, options.language, spool)
+        speech = speech_job.result()
+        clock.lap("speech")
         track = _motion_for(speech, options)
         clock.lap("motion")
         renderer = FaceRenderer(make_canvas(image, face, options.crop, options.size))
@@ -82,9 +101,20 @@ def say(portrait: str | Path, text: str, output: str | Path,
             write_wav_from(options.save_audio, speech, _video_samples(speech, track),
                            speech.sample_rate)
     if options.save_motion:
-        _write_text(Path(options.save_motion), motion_to_json(track))
-    return SayResult(output, speech, face, track, options.save_audio, options.save_motion,
+        _write_text(Path(options.save_motion), motion_to_json(track, voice))
+    return SayResult(output, speech, face, track, voice, options.save_audio, options.save_motion,
                      clock.laps)
+
+
+def _named_voice(options: SayOptions) -> VoiceParams:
+    return scale_voice(VoiceParams(voice=options.voice, reason="--voice"),
+                       options.rate, options.pitch)
+
+
+def _voice_from_face(options: SayOptions, face: FaceGeometry, image: Portrait) -> VoiceParams:
+    """The voice stage: a voice that fits the face (``voice.face_voice``)."""
+    _, _, language = resolve_voice(None, options.language)
+    return scale_voice(voice_for_face(face, image.pixels, language), options.rate, options.pitch)
 
 
 def speak_text(text: str, options: SayOptions = SayOptions()) -> Speech:
@@ -94,9 +124,10 @@ def speak_text(text: str, options: SayOptions = SayOptions()) -> Speech:
     return synthesize_sentences(sentences, voice, language)
 
 
-def _spool_speech(text: str, options: SayOptions, path: Path) -> Utterance:
+def _spool_speech(text: str, voice: VoiceParams, language: str | None, path: Path
+                  ) -> Utterance:
     """Synthesise sentence by sentence straight into ``path``: flat memory for any length."""
-    _, voice, language = resolve_voice(options.voice, options.language)
+    _, _, language = resolve_voice(voice.voice, language)
     sentences = normalize_text(text, language)
     if sentences:  # the last sentence's pause is the utterance's tail instead
         sentences = [*sentences[:-1], Sentence(sentences[-1].text, 0.0)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -93,7 +93,9 @@ def fit_track_length(track: MotionTrack, n_frames: int) -> MotionTrack:
                        track.phones, track.words)
 
 
-def motion_to_json(track: MotionTrack) -> str:
+def motion_to_json(track: MotionTrack, voice: VoiceParams | None = None) -> str:
+    """The JSON sidecar: channels, phone and word timelines, and (informative,
+    ignored on replay) the voice that spoke and why."""
     doc = {
         "format": "facespeak-motion", "version": MOTION_FORMAT_VERSION,
         "fps": track.fps, "n_frames": track.n_frames,
@@ -102,6 +104,8 @@ def motion_to_json(track: MotionTrack) -> str:
         "words": [[w.text, round(w.start_s, 4), round(w.end_s, 4), w.stressed]
                   for w in track.words],
     }
+    if voice is not None:
+        doc["voice"] = asdict(voice)
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
 
