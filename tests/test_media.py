@@ -397,3 +397,11 @@ def _no_error():
     from contextlib import nullcontext
 
     return nullcontext()
+
+
+def test_a_device_is_never_replaced_by_an_output(tmp_path):
+    with pytest.raises(OutputPathError, match="not a regular file"):
+        check_writable("/dev/null")
+    with pytest.raises(OutputPathError), atomic_output("/dev/null"):
+        pass
+    assert Path("/dev/null").is_char_device()

@@ -112,3 +112,13 @@ def test_energy_widens_the_jaw():
     q = build_motion_track(quiet).channels["jaw_open"].max()
     s = build_motion_track(loud).channels["jaw_open"].max()
     assert q > s
+
+
+def test_a_binary_file_is_not_a_motion_file(tmp_path):
+    from facespeak.errors import MotionFileError
+    from facespeak.motion.track import load_motion
+
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x80\x81\xfe")
+    with pytest.raises(MotionFileError, match="not a facespeak motion file"):
+        load_motion(path)

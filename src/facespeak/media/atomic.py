@@ -20,6 +20,9 @@ def check_writable(path: str | Path) -> None:
     path = Path(path)
     if path.is_dir():
         raise OutputPathError(f"output path {path} is a directory")
+    if path.exists() and not path.is_file():
+        # A device (/dev/null), pipe or socket: renaming a file over it would replace it.
+        raise OutputPathError(f"cannot write {path}: it is not a regular file")
     folder = _folder(path)
     if not folder.is_dir():
         raise OutputPathError(f"cannot write {path}: folder {folder} does not exist")

@@ -131,6 +131,8 @@ def motion_from_json(text: str, source: str = "motion file") -> MotionTrack:
 def load_motion(path: str | Path) -> MotionTrack:
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise MotionFileError(f"cannot read motion file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise MotionFileError(f"{path} is not a facespeak motion file (not text)") from None
     return motion_from_json(text, str(path))
