@@ -116,11 +116,7 @@ class FestivalEngine:
             names = ", ".join(v.name for v in self.voices()) or "none installed"
             raise UnknownVoice(f"festival has no voice {voice!r}; its voices: {names}")
         with self._lock:
-            if self._session is None or not self._session.alive():
-                self.close_session()
-                self._session = _Session(self.binary)
-                weakref.finalize(self, self._session.close)
-            samples, rate, out = self._session.say(_SCHEME_VOICES[voice], text, prosody)
+            samples, rate, out = self._live_session().say(_SCHEME_VOICES[voice], text, prosody)
         segments, tokens = parse_report(out)
         segments = delay_sibilant_onsets(segments)
         duration = len(samples) / rate
@@ -128,6 +124,20 @@ class FestivalEngine:
                       for token, start, end in tokens)
         phones = close_timeline((to_ipa(p) for p in segments), duration)
         return Speech(samples, rate, phones, words, self.name, voice, language)
+
+    def warm_up(self, voice: str = "slt-hts") -> None:
+        """Start Festival and load ``voice`` now (0.6 s together), e.g. while
+        the face is being found, so the first sentence does not wait for them."""
+        if self.available() and voice in {v.name for v in self.voices()}:
+            with self._lock:
+                self._live_session().model(_SCHEME_VOICES[voice], NEUTRAL)
+
+    def _live_session(self) -> _Session:
+        if self._session is None or not self._session.alive():
+            self.close_session()
+            self._session = _Session(self.binary)
+            weakref.finalize(self, self._session.close)
+        return self._session
 
     def close(self) -> None:
         """End the Festival process (a later call starts a new one)."""
@@ -158,14 +168,14 @@ class _Session:
     def say(self, scheme_voice: str, text: str, prosody: Prosody
             ) -> tuple[np.ndarray, int, str]:
         """Samples, sample rate and Festival's report of one sentence."""
-        model, key = self._model(scheme_voice, prosody)
+        model, key = self.model(scheme_voice, prosody)
         wav = self.folder / "sentence.wav"
         out = self.process.call(f"(facespeak_say {_quote(scheme_voice)} {_quote(model)} '{key} "
                                 f"{prosody.rate:.6f} {_quote(text)} {_quote(str(wav))})")
         samples, rate = read_wav(wav)
         return samples, rate, out
 
-    def _model(self, scheme_voice: str, prosody: Prosody) -> tuple[str, str]:
+    def model(self, scheme_voice: str, prosody: Prosody) -> tuple[str, str]:
         """The HTS model file for a pitch setting, and the symbol hts_engine
         caches it under (it reloads only when that symbol changes)."""
         setting = (scheme_voice, round(prosody.pitch_scale, 4), round(prosody.pitch_range, 4))
