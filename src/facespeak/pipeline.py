@@ -91,12 +91,13 @@ def say(portrait: str | Path, text: str, output: str | Path,
         if options.voice is None:
             voice = _voice_from_face(options, face, image)
             speech_job = pool.submit(_spool_speech, text, voice, options.language, spool)
+        # The renderer's set-up needs only the face: it overlaps with synthesis.
+        renderer = FaceRenderer(make_canvas(image, face, options.crop, options.size))
+        clock.lap("render_setup")
         speech = speech_job.result()
         clock.lap("speech")
         track = _motion_for(speech, options)
         clock.lap("motion")
-        renderer = FaceRenderer(make_canvas(image, face, options.crop, options.size))
-        clock.lap("render_setup")
         _encode(renderer, track, speech, output, options, progress)
         clock.lap("render_encode")
         if options.save_audio:
