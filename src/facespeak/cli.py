@@ -42,6 +42,7 @@ def _add_say(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--voice", help="voice, e.g. rms, slt, flite:awb, espeak:de (see 'facespeak voices')")
     p.add_argument("--lang", help="language code, e.g. en, de, fr, cmn (default: en)")
     _add_rate_and_pitch(p)
+    _add_ssml(p)
     p.add_argument("--seed", type=int, default=0, help="random seed for head motion and blinks (default 0)")
     p.add_argument("--fps", type=float, default=25.0, help="frames per second (default 25)")
     p.add_argument("--crop", choices=["full", "face"], default="full",
@@ -67,6 +68,12 @@ def _add_rate_and_pitch(p: argparse.ArgumentParser) -> None:
                    help="voice pitch multiplier, 0.5-2 (default 1)")
 
 
+def _add_ssml(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ssml", action=argparse.BooleanOptionalAction, default=None,
+                   help="read TEXT as SSML (<break>, <emphasis>, <prosody>; <speak> optional), "
+                        "or never with --no-ssml (default: SSML when TEXT starts with <speak)")
+
+
 def _add_speak(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "speak", help="speak TEXT into a WAV file (speech only)",
@@ -80,6 +87,7 @@ def _add_speak(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--voice", help="voice, e.g. slt-hts, rms, espeak:de (see 'facespeak voices')")
     p.add_argument("--lang", help="language code, e.g. en, de, fr, zh (default: en)")
     _add_rate_and_pitch(p)
+    _add_ssml(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
 
 
@@ -131,7 +139,7 @@ def _say(args: argparse.Namespace) -> int:
                          crop=args.crop, size=args.size, head_motion=args.head_motion,
                          save_audio=args.save_audio, save_motion=args.save_motion,
                          motion=args.motion, label=args.label, rate=args.rate,
-                         pitch=args.pitch)
+                         pitch=args.pitch, ssml=args.ssml)
     bar = None if args.quiet else _ProgressBar()
     start = time.perf_counter()
     result = facespeak.say_with_options(_portrait_path(args.portrait), text, args.output, options,
@@ -192,7 +200,7 @@ def _speak(args: argparse.Namespace) -> int:
     text = sys.stdin.read() if args.text == "-" else args.text
     face = None if args.face is None else _portrait_path(args.face)
     result = speak(text, args.output, voice=args.voice, language=args.lang, rate=args.rate,
-                   pitch=args.pitch, face=face)
+                   pitch=args.pitch, face=face, ssml=args.ssml)
     if not args.quiet:
         speech, voice = result.speech, result.voice
         print(f"wrote {result.wav_path} ({speech.duration_s:.1f} s; voice "

@@ -37,6 +37,9 @@ class SayOptions:
     """Speaking-rate multiplier on top of the chosen voice (0.5-2)."""
     pitch: float = 1.0
     """Pitch multiplier on top of the chosen voice (0.5-2)."""
+    ssml: bool | None = None
+    """Read the text as SSML (True), as plain text (False), or as SSML when it
+    starts with ``<speak`` (None)."""
 
     def check(self) -> None:
         """Raise FacespeakInputError naming the first bad option."""

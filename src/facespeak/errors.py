@@ -27,6 +27,10 @@ class EmptyText(FacespeakInputError):
     """The text has nothing speakable in it."""
 
 
+class BadSsml(FacespeakInputError):
+    """SSML text is malformed or uses a tag, attribute or value outside the supported subset."""
+
+
 class UnknownVoice(FacespeakInputError):
     """The requested voice does not exist for the engine."""
 

@@ -31,12 +31,11 @@ from facespeak.render.watermark import Watermark
 from facespeak.speech import iter_speech, resolve_voice, synthesize_sentences
 from facespeak.speech.shape import scale_voice
 from facespeak.speech.utterance import spool_utterance
-from facespeak.text import normalize_text
+from facespeak.text import text_to_sentences
 from facespeak.types import (
     FaceGeometry,
     MotionTrack,
     Portrait,
-    Sentence,
     Speech,
     Utterance,
     VoiceParams,
@@ -82,7 +81,7 @@ def say(portrait: str | Path, text: str, output: str | Path,
         if options.voice is not None:
             # A named voice needs no face: synthesis overlaps with loading the face model.
             voice = _named_voice(options)
-            speech_job = pool.submit(_spool_speech, text, voice, options.language, spool)
+            speech_job = pool.submit(_spool_speech, text, voice, options, spool)
         else:
             pool.submit(_warm_up_default_engine, options.language)
         image = load_portrait(portrait)
@@ -90,7 +89,7 @@ def say(portrait: str | Path, text: str, output: str | Path,
         clock.lap("face")
         if options.voice is None:
             voice = _voice_from_face(options, face, image)
-            speech_job = pool.submit(_spool_speech, text, voice, options.language, spool)
+            speech_job = pool.submit(_spool_speech, text, voice, options, spool)
         # The renderer's set-up needs only the face: it overlaps with synthesis.
         renderer = FaceRenderer(make_canvas(image, face, options.crop, options.size))
         clock.lap("render_setup")
@@ -130,19 +129,19 @@ def _voice_from_face(options: SayOptions, face: FaceGeometry, image: Portrait) -
 
 
 def speak_text(text: str, options: SayOptions = SayOptions()) -> Speech:
-    """Normalise ``text`` and synthesise it with the chosen voice and language."""
+    """Normalise ``text`` (plain or SSML) and synthesise it with the chosen voice and language."""
     _, voice, language = resolve_voice(options.voice, options.language)
-    sentences = normalize_text(text, language)
+    sentences = text_to_sentences(text, language, options.ssml)
     return synthesize_sentences(sentences, voice, language)
 
 
-def _spool_speech(text: str, voice: VoiceParams, language: str | None, path: Path
+def _spool_speech(text: str, voice: VoiceParams, options: SayOptions, path: Path
                   ) -> Utterance:
     """Synthesise sentence by sentence straight into ``path``: flat memory for any length."""
-    _, _, language = resolve_voice(voice.voice, language)
-    sentences = normalize_text(text, language)
+    _, _, language = resolve_voice(voice.voice, options.language)
+    sentences = text_to_sentences(text, language, options.ssml)
     if sentences:  # the last sentence's pause is the utterance's tail instead
-        sentences = [*sentences[:-1], Sentence(sentences[-1].text, 0.0)]
+        sentences = [*sentences[:-1], replace(sentences[-1], pause_after_s=0.0)]
     return spool_utterance(iter_speech(sentences, voice, language), path)
 
 

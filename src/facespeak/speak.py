@@ -10,7 +10,7 @@ from facespeak.media.atomic import check_writable
 from facespeak.media.audio import write_wav
 from facespeak.speech import resolve_voice, synthesize_sentences
 from facespeak.speech.shape import scale_voice
-from facespeak.text import normalize_text
+from facespeak.text import text_to_sentences
 from facespeak.types import Speech, VoiceParams
 
 RATE_LIMITS = (0.5, 2.0)
@@ -35,13 +35,15 @@ def check_rate_and_pitch(rate: float, pitch: float) -> None:
 
 def speak(text: str, output: str | Path, voice: str | None = None,
           language: str | None = None, rate: float = 1.0, pitch: float = 1.0,
-          face: str | Path | None = None) -> SpeakResult:
+          face: str | Path | None = None, ssml: bool | None = None) -> SpeakResult:
     """Speak ``text`` into the WAV file ``output`` (written atomically).
 
     ``voice`` and ``language`` as for ``say``; ``rate`` and ``pitch`` multiply
     the voice's speaking rate and pitch. With ``face`` (a portrait), the voice
     is chosen to fit that face (``facespeak.voice.face_voice``), unless
     ``voice`` names one: then only its pitch, formants and rate come from the face.
+    ``ssml``: read ``text`` as SSML (True), plain (False) or SSML if it starts
+    with ``<speak`` (None).
     """
     check_rate_and_pitch(rate, pitch)
     check_writable(output)
@@ -52,7 +54,8 @@ def speak(text: str, output: str | Path, voice: str | None = None,
         if voice is not None:
             params = replace(params, voice=voice, reason=f"--voice, {params.reason}")
     params = scale_voice(params, rate, pitch)
-    speech = synthesize_sentences(normalize_text(text, spoken_language), params, language)
+    speech = synthesize_sentences(text_to_sentences(text, spoken_language, ssml), params,
+                                  language)
     write_wav(output, speech.samples, speech.sample_rate)
     return SpeakResult(Path(output), speech, params)
 

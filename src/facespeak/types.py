@@ -21,7 +21,15 @@ class Sentence:
     text: str
     """Words only: numbers, dates, symbols and abbreviations already spelled out."""
     pause_after_s: float
-    """Silence to insert after this sentence (from its closing punctuation)."""
+    """Silence to insert after this sentence (from its closing punctuation, or an
+    SSML ``<break>``)."""
+    rate: float = 1.0
+    """Speaking-rate multiplier for this sentence alone (SSML ``<prosody rate>``)."""
+    pitch: float = 1.0
+    """Pitch multiplier for this sentence alone (SSML ``<prosody pitch>``)."""
+    emphasis: tuple[str, ...] = ()
+    """SSML emphasis level per word of ``text.split()`` ("", "reduced", "moderate"
+    or "strong"); empty when nothing is emphasised."""
 
 
 # ------------------------------------------------------------------- speech
@@ -44,6 +52,9 @@ class Word:
     end_s: float
     stressed: bool = False
     """True for words that carry sentence stress (content words); drives nods."""
+    emphasis: str = ""
+    """SSML emphasis level: "moderate" and "strong" always nod (deeper than
+    stress), "reduced" never does; "" = none."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -4,7 +4,7 @@ Head angles are smoothed noise (a critically damped second-order filter on
 white noise) scaled to the spread measured on real talking clips
 (REAL_FOOTAGE_STATS.md: std yaw/pitch/roll 4.6/4.7/2.5 deg, autocorrelation
 time about 0.4 s), livelier while speaking, plus a nod (pitch down, then
-back) on stressed words. Blinks are a Poisson process (~17/min) with a refractory
+back) on stressed words and a deeper one on every SSML-emphasised word. Blinks are a Poisson process (~17/min) with a refractory
 gap, more likely just after a sentence ends.
 """
 
@@ -62,20 +62,40 @@ def speech_activity(words: tuple[Word, ...], times_s: np.ndarray, ramp_s: float 
     return np.convolve(act, kernel / kernel.sum(), mode="same")
 
 
+MIN_NOD_GAP_S = 0.7
+"""Stressed words closer than this to the last nod (or to an emphasised word
+just ahead) do not nod: a nod on every content word looks like pecking."""
+EMPHASIS_NOD = {"moderate": 1.6, "strong": 2.2}
+"""Nod depth on an SSML-emphasised word, in ``depth_deg``s (a stressed word
+nods 0.6-1); emphasised words always nod, however close together."""
+
+
 def nod_curve(words: tuple[Word, ...], times_s: np.ndarray, rng: np.random.Generator,
               depth_deg: float) -> np.ndarray:
-    """Pitch added by nods: a smooth dip starting at each stressed word's onset."""
+    """Pitch added by nods: a smooth dip starting at each nodding word's onset.
+    Overlapping nods (emphasised words in a row) merge into one held dip."""
     pitch = np.zeros(len(times_s))
+    emphasised = np.array([w.start_s for w in words if w.emphasis in EMPHASIS_NOD])
     last = -10.0
     for w in words:
-        if not w.stressed or w.start_s - last < 0.7:
+        emphasis = EMPHASIS_NOD.get(w.emphasis)
+        if emphasis is None and not _stress_nods(w, last, emphasised):
             continue
         last = w.start_s
         length = rng.uniform(0.35, 0.55)
         span = slice(*np.searchsorted(times_s, [w.start_s - 0.05, w.start_s - 0.05 + length]))
         phase = (times_s[span] - w.start_s + 0.05) / length
-        pitch[span] += depth_deg * rng.uniform(0.6, 1.0) * np.sin(np.pi * phase) ** 2
+        depth = depth_deg * (emphasis or rng.uniform(0.6, 1.0))
+        pitch[span] = np.maximum(pitch[span], depth * np.sin(np.pi * phase) ** 2)
     return pitch
+
+
+def _stress_nods(word: Word, last_nod_s: float, emphasised_s: np.ndarray) -> bool:
+    """Whether a word without SSML emphasis nods: stressed, not "reduced", and
+    ``MIN_NOD_GAP_S`` clear of the last nod and of the next emphasised word."""
+    ahead = emphasised_s[emphasised_s > word.start_s] - word.start_s
+    return (word.stressed and word.emphasis != "reduced"
+            and word.start_s - last_nod_s >= MIN_NOD_GAP_S and not np.any(ahead < MIN_NOD_GAP_S))
 
 
 def head_channels(words: tuple[Word, ...], n_frames: int, fps: float, seed: int,

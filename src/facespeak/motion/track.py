@@ -17,6 +17,7 @@ from facespeak.types import (
     Phone,
     Speech,
     Utterance,
+    VoiceParams,
     Word,
     energy_bin_samples,
 )
@@ -102,7 +103,7 @@ def motion_to_json(track: MotionTrack, voice: VoiceParams | None = None) -> str:
         "channels": {k: np.round(v.astype(float), 5).tolist() for k, v in track.channels.items()},
         "phones": [[p.symbol, round(p.start_s, 4), round(p.end_s, 4)] for p in track.phones],
         "words": [[w.text, round(w.start_s, 4), round(w.end_s, 4), w.stressed]
-                  for w in track.words],
+                  + ([w.emphasis] if w.emphasis else []) for w in track.words],
     }
     if voice is not None:
         doc["voice"] = asdict(voice)
@@ -116,8 +117,8 @@ def motion_from_json(text: str, source: str = "motion file") -> MotionTrack:
         fps = float(doc["fps"])
         channels = {k: np.asarray(doc["channels"][k], dtype=np.float32) for k in MOTION_CHANNELS}
         phones = tuple(Phone(str(s), float(a), float(b)) for s, a, b in doc.get("phones", []))
-        words = tuple(Word(str(t), float(a), float(b), bool(st))
-                      for t, a, b, st in doc.get("words", []))
+        words = tuple(Word(str(t), float(a), float(b), bool(st), *map(str, emphasis))
+                      for t, a, b, st, *emphasis in doc.get("words", []))
     except (ValueError, KeyError, TypeError) as exc:
         raise MotionFileError(f"{source} is not a facespeak motion file ({exc!s})") from None
     lengths = {len(v) for v in channels.values()}

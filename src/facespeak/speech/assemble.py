@@ -4,6 +4,7 @@ with pauses, normalise."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from math import gcd
 
 import numpy as np
@@ -11,7 +12,8 @@ from scipy.signal import resample_poly
 
 from facespeak.errors import EmptyText
 from facespeak.speech.base import SpeechEngine, close_timeline
-from facespeak.speech.shape import check_voice_params, speak
+from facespeak.speech.emphasis import mark_emphasis
+from facespeak.speech.shape import LIMITS, check_voice_params, scale_voice, speak
 from facespeak.speech.voices import resolve_voice
 from facespeak.types import Phone, Sentence, Speech, VoiceParams, Word
 
@@ -29,8 +31,9 @@ def iter_speech(sentences: Iterable[Sentence], voice: VoiceParams | str | None,
     """One Speech per sentence at ``sample_rate``, edges trimmed, followed by
     the sentence's pause as silence; not loudness-normalised. ``voice`` is a
     VoiceParams (base voice and its pitch, range, formant and rate changes)
-    or just a voice name. ``engine`` overrides voice resolution (tests pass a
-    ``FakeEngine``)."""
+    or just a voice name; each sentence's own rate and pitch (SSML prosody)
+    multiply it, kept within ``LIMITS``, and its emphasis marks the spoken
+    words. ``engine`` overrides voice resolution (tests pass a ``FakeEngine``)."""
     params = as_voice_params(voice)
     check_voice_params(params)
     name = params.voice
@@ -38,9 +41,17 @@ def iter_speech(sentences: Iterable[Sentence], voice: VoiceParams | str | None,
         engine, name, language = resolve_voice(name, language)
     name, language = name or engine.voices()[0].name, language or "en"
     for sentence in sentences:
-        raw = speak(engine, sentence.text, name, language, params)
+        shaped = _within_limits(scale_voice(params, sentence.rate, sentence.pitch))
+        raw = speak(engine, sentence.text, name, language, shaped)
         piece = trim_edges(resample(raw, sample_rate), EDGE_SILENCE_S)
-        yield pad(piece, 0.0, sentence.pause_after_s)
+        yield mark_emphasis(pad(piece, 0.0, sentence.pause_after_s), sentence)
+
+
+def _within_limits(params: VoiceParams) -> VoiceParams:
+    """Rate and pitch clipped to ``LIMITS`` (a slow SSML span on a slow voice)."""
+    (rate_lo, rate_hi), (pitch_lo, pitch_hi) = LIMITS["rate"], LIMITS["pitch_scale"]
+    return replace(params, rate=min(max(params.rate, rate_lo), rate_hi),
+                   pitch_scale=min(max(params.pitch_scale, pitch_lo), pitch_hi))
 
 
 def synthesize_sentences(sentences: Sequence[Sentence], voice: VoiceParams | str | None,
@@ -55,8 +66,7 @@ def synthesize_sentences(sentences: Sequence[Sentence], voice: VoiceParams | str
     if not sentences:
         raise EmptyText("nothing to speak: no sentences")
     last = len(sentences) - 1
-    paused = [Sentence(s.text, 0.0 if i == last else s.pause_after_s)
-              for i, s in enumerate(sentences)]
+    paused = [replace(s, pause_after_s=0.0) if i == last else s for i, s in enumerate(sentences)]
     joined = concatenate(list(iter_speech(paused, voice, language, sample_rate, engine=engine)))
     return normalize_peak(pad(joined, lead_in_s, tail_s))
 
@@ -111,7 +121,7 @@ def concatenate(pieces: Sequence[Speech]) -> Speech:
     for piece in pieces:
         t = offset / first.sample_rate
         phones += [Phone(p.symbol, p.start_s + t, p.end_s + t) for p in piece.phones]
-        words += [Word(w.text, w.start_s + t, w.end_s + t, w.stressed) for w in piece.words]
+        words += [replace(w, start_s=w.start_s + t, end_s=w.end_s + t) for w in piece.words]
         offset += len(piece.samples)
     samples = np.concatenate([p.samples for p in pieces]).astype(np.float32)
     duration = len(samples) / first.sample_rate
@@ -138,7 +148,7 @@ def _shifted(speech: Speech, samples: np.ndarray, shift_s: float) -> Speech:
     """``samples`` replace the audio; the timelines move by ``shift_s``."""
     duration = len(samples) / speech.sample_rate
     phones = [Phone(p.symbol, p.start_s + shift_s, p.end_s + shift_s) for p in speech.phones]
-    words = tuple(Word(w.text, max(0.0, w.start_s + shift_s), min(duration, w.end_s + shift_s),
-                       w.stressed) for w in speech.words)
+    words = tuple(replace(w, start_s=max(0.0, w.start_s + shift_s),
+                          end_s=min(duration, w.end_s + shift_s)) for w in speech.words)
     return Speech(samples, speech.sample_rate, close_timeline(phones, duration), words,
                   speech.engine, speech.voice, speech.language)

@@ -8,6 +8,7 @@ memory stays flat whatever the text's length.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +60,7 @@ class _Spool:
             raise ValueError("all pieces of an utterance need one sample rate")
         t = self.n / self.rate
         self.phones += [Phone(p.symbol, p.start_s + t, p.end_s + t) for p in piece.phones]
-        self.words += [Word(w.text, w.start_s + t, w.end_s + t, w.stressed) for w in piece.words]
+        self.words += [replace(w, start_s=w.start_s + t, end_s=w.end_s + t) for w in piece.words]
         self._write(piece.samples.astype(np.float32, copy=False))
 
     def _write(self, samples: np.ndarray) -> None:
