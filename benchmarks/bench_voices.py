@@ -1,7 +1,8 @@
 """Intelligibility and speed of every English voice, plain and shaped as a face may ask.
 
-    python3 benchmarks/bench_voices.py            # all voices and shapings
-    python3 benchmarks/bench_voices.py --quick    # plain voices only
+    python3 benchmarks/bench_voices.py                  # all voices and shapings
+    python3 benchmarks/bench_voices.py --quick          # plain voices only
+    python3 benchmarks/bench_voices.py flite:rms ...    # only these voices
 
 Word error rate: each of 30 Harvard sentences (IEEE 1969 lists 1-3, chosen to
 be phonetically balanced) is synthesised through the speech stage exactly as
@@ -108,6 +109,8 @@ def main(argv: list[str]) -> None:
     voices = [f"festival:{v.name}" for v in FESTIVAL.voices()]
     voices += [f"flite:{v.name}" for v in FLITE.voices()]
     voices += ["espeak:en-us"] if ESPEAK.available() else []
+    chosen = [a for a in argv if not a.startswith("--")]
+    voices = [v for v in voices if not chosen or v in chosen]
     if FESTIVAL.voices():
         start = time.perf_counter()
         FESTIVAL.synthesize("Hello.", FESTIVAL.voices()[0].name)

@@ -260,8 +260,10 @@ def test_festival_words_follow_the_text_and_own_their_phones():
 
 @needs_festival
 def test_festival_serves_every_sentence_from_one_process():
-    FESTIVAL.synthesize("One.", "slt-hts")
+    FESTIVAL.close()
+    FESTIVAL.warm_up()  # starts the process the sentences then use
     process = FESTIVAL._session.process
+    FESTIVAL.synthesize("One.", "slt-hts")
     for text in ("Two.", "Three, four.", "Five six seven."):
         FESTIVAL.synthesize(text, "slt-hts")
     assert FESTIVAL._session.process is process and process.alive()
@@ -285,8 +287,10 @@ def test_festival_rate_and_pitch_are_native():
 
 
 def test_festival_errors_name_the_problem():
+    missing = FestivalEngine("no-such-festival-binary")
+    missing.warm_up()  # nothing to start: no error
     with pytest.raises(EngineMissing, match="apt-get install festival"):
-        FestivalEngine("no-such-festival-binary").synthesize("hi", "slt-hts", "en")
+        missing.synthesize("hi", "slt-hts", "en")
     if FESTIVAL.voices():
         with pytest.raises(UnknownVoice, match="slt-hts"):
             FESTIVAL.synthesize("hi", "nope", "en")
@@ -411,14 +415,14 @@ def test_espeak_ipa_marks_are_fixed():
 
 
 # ----------------------------------------------------------------- voices
-@needs_festival
-def test_default_english_voice_is_festival_hts(monkeypatch):
+@needs_flite
+def test_default_english_voice_is_the_most_intelligible_installed(monkeypatch):
     engine, voice, language = resolve_voice(None, None)
-    assert (engine.name, voice, language) == ("festival", "slt-hts", "en")
-    assert resolve_voice("slt-hts", None)[0] is voices_module.FESTIVAL
-    monkeypatch.setattr(voices_module.FESTIVAL, "binary", "no-such-festival-binary")
-    if FLITE.available():
-        assert resolve_voice(None, "en")[:2] == (voices_module.FLITE, "rms")
+    assert (engine.name, voice, language) == ("flite", "rms", "en")
+    monkeypatch.setattr(voices_module.FLITE, "binary", "no-such-flite-binary")
+    if FESTIVAL.voices():
+        assert resolve_voice(None, "en")[:2] == (voices_module.FESTIVAL, "slt-hts")
+        assert resolve_voice("slt-hts", None)[0] is voices_module.FESTIVAL
 
 
 @needs_flite
