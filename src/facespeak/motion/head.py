@@ -65,7 +65,7 @@ def speech_activity(words: tuple[Word, ...], times_s: np.ndarray, ramp_s: float 
 MIN_NOD_GAP_S = 0.7
 """Stressed words closer than this to the last nod (or to an emphasised word
 just ahead) do not nod: a nod on every content word looks like pecking."""
-EMPHASIS_NOD = {"moderate": 1.6, "strong": 2.2}
+EMPHASIS_NOD = {"moderate": 1.7, "strong": 2.4}
 """Nod depth on an SSML-emphasised word, in ``depth_deg``s (a stressed word
 nods 0.6-1); emphasised words always nod, however close together."""
 
