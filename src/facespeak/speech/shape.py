@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from facespeak.errors import FacespeakInputError
 from facespeak.speech.base import Prosody, SpeechEngine
-from facespeak.types import Phone, Speech, VoiceParams, Word
+from facespeak.types import Phone, Speech, VoiceParams
 
 RATE_STEP_HZ = 50
 """The reinterpreted sample rate is rounded to this, so that resampling to the
@@ -69,7 +69,7 @@ def scale_formants(speech: Speech, formant_scale: float) -> Speech:
         return speech
     k = rate / speech.sample_rate
     phones = tuple(Phone(p.symbol, p.start_s / k, p.end_s / k) for p in speech.phones)
-    words = tuple(Word(w.text, w.start_s / k, w.end_s / k, w.stressed) for w in speech.words)
+    words = tuple(replace(w, start_s=w.start_s / k, end_s=w.end_s / k) for w in speech.words)
     duration = len(speech.samples) / rate
     if phones:  # exactly the audio's end, whatever the rounding
         phones = phones[:-1] + (Phone(phones[-1].symbol, phones[-1].start_s, duration),)
