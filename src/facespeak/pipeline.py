@@ -35,7 +35,6 @@ from facespeak.text import text_to_sentences
 from facespeak.types import (
     FaceGeometry,
     MotionTrack,
-    Portrait,
     Speech,
     Utterance,
     VoiceParams,
@@ -75,21 +74,25 @@ def say(portrait: str | Path, text: str, output: str | Path,
         if path is not None:
             check_writable(Path(path))
     clock = _Clock()
+    # Text, voice and language errors show before any slow work starts.
+    _, _, language = resolve_voice(options.voice, options.language)
+    sentences = text_to_sentences(text, language, options.ssml)
     with tempfile.TemporaryDirectory(prefix="facespeak-") as work, \
             ThreadPoolExecutor(max_workers=1) as pool:
         spool = Path(work) / "speech.f32"
         if options.voice is not None:
             # A named voice needs no face: synthesis overlaps with loading the face model.
             voice = _named_voice(options)
-            speech_job = pool.submit(_spool_speech, text, voice, options, spool)
+            speech_job = pool.submit(_spool_speech, sentences, voice, language, spool)
         else:
-            pool.submit(_warm_up_default_engine, options.language)
+            pool.submit(_warm_up_default_engine, language)
         image = load_portrait(portrait)
         face = detect_face(image)
         clock.lap("face")
         if options.voice is None:
-            voice = _voice_from_face(options, face, image)
-            speech_job = pool.submit(_spool_speech, text, voice, options, spool)
+            voice = scale_voice(voice_for_face(face, image.pixels, language),
+                                options.rate, options.pitch)
+            speech_job = pool.submit(_spool_speech, sentences, voice, language, spool)
         # The renderer's set-up needs only the face: it overlaps with synthesis.
         renderer = FaceRenderer(make_canvas(image, face, options.crop, options.size))
         clock.lap("render_setup")
@@ -108,7 +111,7 @@ def say(portrait: str | Path, text: str, output: str | Path,
                      clock.laps)
 
 
-def _warm_up_default_engine(language: str | None) -> None:
+def _warm_up_default_engine(language: str) -> None:
     """Start the language's default engine while the face is found (Festival
     takes 0.35 s to load its voice); engines with nothing to start have no
     ``warm_up``."""
@@ -122,12 +125,6 @@ def _named_voice(options: SayOptions) -> VoiceParams:
                        options.rate, options.pitch)
 
 
-def _voice_from_face(options: SayOptions, face: FaceGeometry, image: Portrait) -> VoiceParams:
-    """The voice stage: a voice that fits the face (``voice.face_voice``)."""
-    _, _, language = resolve_voice(None, options.language)
-    return scale_voice(voice_for_face(face, image.pixels, language), options.rate, options.pitch)
-
-
 def speak_text(text: str, options: SayOptions = SayOptions()) -> Speech:
     """Normalise ``text`` (plain or SSML) and synthesise it with the chosen voice and language."""
     _, voice, language = resolve_voice(options.voice, options.language)
@@ -135,11 +132,9 @@ def speak_text(text: str, options: SayOptions = SayOptions()) -> Speech:
     return synthesize_sentences(sentences, voice, language)
 
 
-def _spool_speech(text: str, voice: VoiceParams, options: SayOptions, path: Path
+def _spool_speech(sentences: list[Sentence], voice: VoiceParams, language: str, path: Path
                   ) -> Utterance:
     """Synthesise sentence by sentence straight into ``path``: flat memory for any length."""
-    _, _, language = resolve_voice(voice.voice, options.language)
-    sentences = text_to_sentences(text, language, options.ssml)
     if sentences:  # the last sentence's pause is the utterance's tail instead
         sentences = [*sentences[:-1], replace(sentences[-1], pause_after_s=0.0)]
     return spool_utterance(iter_speech(sentences, voice, language), path)
