@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(python3-venv python3-pip festival festvox-us-slt-hts flite espeak-ng libespeak-ng1 libgl1 libglib2.0-0)
+# g++ and python3-dev build pyworld where PyPI has no wheel for this Python.
+APT_PACKAGES=(python3-venv python3-pip python3-dev g++ festival festvox-us-slt-hts flite espeak-ng libespeak-ng1 libgl1 libglib2.0-0)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
