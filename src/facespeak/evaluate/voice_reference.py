@@ -1,0 +1,124 @@
+"""How close ``--voice-ref`` brings the synthetic voice to a real speaker, and
+what it costs in intelligibility.
+
+A recording is cut in two: the first half is the reference (its voice
+profile), the second half is held out. The same 20 Harvard sentences are
+spoken three ways, each as one utterance the way ``say`` speaks a text:
+with the default voice (plain), with ``voice_params_for`` (engine-side
+shaping only) and shaped then converted by ``convert_speech``. For each,
+the speaker distance to the held-out half and the recogniser's word error
+rate over the 20 sentences are measured. Distances to the held-out half, not
+to the reference itself, so that conversion cannot score by copying the very
+statistics it was given.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from facespeak.evaluate.intelligibility import normalize_words, recognize, word_error_rate
+from facespeak.speech import iter_speech
+from facespeak.speech.assemble import concatenate
+from facespeak.text import normalize_text
+from facespeak.types import Sentence, Speech, VoiceParams
+from facespeak.voice.convert import convert_speech
+from facespeak.voice.distance import SpeakerDistance, speaker_distance_parts
+from facespeak.voice.reference import voice_params_for, voice_profile_from_samples
+
+TEST_SENTENCES = (
+    "The birch canoe slid on the smooth planks.", "Glue the sheet to the dark blue background.",
+    "It's easy to tell the depth of a well.", "These days a chicken leg is a rare dish.",
+    "Rice is often served in round bowls.", "The juice of lemons makes fine punch.",
+    "The box was thrown beside the parked truck.", "The hogs were fed chopped corn and garbage.",
+    "Four hours of steady work faced us.", "A large size in stockings is hard to sell.",
+    "The boy was there when the sun rose.", "A rod is used to catch pink salmon.",
+    "The source of the huge river is the clear spring.",
+    "Kick the ball straight and follow through.", "Help the woman get back to her feet.",
+    "A pot of tea helps to pass the evening.", "Smoky fires lack flame and heat.",
+    "The soft cushion broke the man's fall.", "The salt breeze came across from the sea.",
+    "The girl at the booth sold fifty bonds.",
+)
+"""Harvard sentences, IEEE 1969 lists 1 and 2 (phonetically balanced)."""
+SAMPLE_RATE = 22050  # as ``say`` speaks
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """The test sentences spoken one way."""
+
+    label: str
+    distance: SpeakerDistance
+    """To the held-out half of the recording."""
+    word_error_rate: float
+
+
+@dataclass(frozen=True)
+class VoiceReferenceResult:
+    name: str
+    params: VoiceParams
+    same_speaker: SpeakerDistance
+    """Reference half to held-out half: the floor a perfect copy would reach."""
+    plain: Spoken
+    shaped: Spoken
+    converted: Spoken
+    warped: Spoken | None
+    """Converted with ``formant_warp=True``, when asked for."""
+    convert_s_per_s: float
+    """CPU seconds ``convert_speech`` took per second of speech (real-time factor)."""
+
+    @property
+    def shrink(self) -> float:
+        """Fraction of the plain voice's distance that conversion removes."""
+        return 1 - self.converted.distance.total / self.plain.distance.total
+
+
+def halves(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    middle = len(samples) // 2
+    return samples[:middle], samples[middle:]
+
+
+def measure_voice_reference(samples: np.ndarray, sample_rate: int, name: str, *,
+                            formant_warp: bool = False) -> VoiceReferenceResult:
+    reference, held_out = halves(samples)
+    profile = voice_profile_from_samples(reference, sample_rate, name)
+    params = voice_params_for(profile)
+    sentences = [s for text in TEST_SENTENCES for s in normalize_text(text)]
+    plain, plain_bounds = _speak(sentences, VoiceParams())
+    shaped, bounds = _speak(sentences, params)
+    start = time.process_time()
+    converted = convert_speech(shaped, profile)
+    cpu_s = time.process_time() - start
+
+    def spoken(label: str, speech: Speech, cuts: list[int]) -> Spoken:
+        distance = speaker_distance_parts(speech.samples, speech.sample_rate, held_out,
+                                          sample_rate)
+        return Spoken(label, distance, _word_error_rate(speech, cuts))
+
+    return VoiceReferenceResult(
+        name, params, speaker_distance_parts(reference, sample_rate, held_out, sample_rate),
+        spoken("plain", plain, plain_bounds), spoken("shaped", shaped, bounds),
+        spoken("converted", converted, bounds),
+        spoken("converted + formant warp", convert_speech(shaped, profile, formant_warp=True),
+               bounds) if formant_warp else None,
+        cpu_s / converted.duration_s)
+
+
+def _speak(sentences: list[Sentence], params: VoiceParams) -> tuple[Speech, list[int]]:
+    """One utterance of all sentences, and the sample index where each begins
+    (plus its end)."""
+    pieces = list(iter_speech(sentences, params, "en", SAMPLE_RATE))
+    bounds = np.cumsum([0] + [len(p.samples) for p in pieces]).tolist()
+    return concatenate(pieces), bounds
+
+
+def _word_error_rate(speech: Speech, bounds: list[int]) -> float:
+    """All word edits over all reference words, sentence by sentence."""
+    edits = words = 0.0
+    for text, a, b in zip(TEST_SENTENCES, bounds[:-1], bounds[1:], strict=True):
+        n = len(normalize_words(text))
+        edits += word_error_rate(text, recognize(speech.samples[a:b], speech.sample_rate)) * n
+        words += n
+    return edits / words
