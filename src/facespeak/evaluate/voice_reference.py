@@ -81,10 +81,13 @@ def halves(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def measure_voice_reference(samples: np.ndarray, sample_rate: int, name: str, *,
-                            formant_warp: bool = False) -> VoiceReferenceResult:
+                            voice: str | None = None, formant_warp: bool = False
+                            ) -> VoiceReferenceResult:
+    """``voice`` overrides the base voice ``voice_params_for`` would choose;
+    ``formant_warp`` adds a conversion with the formant warp on."""
     reference, held_out = halves(samples)
     profile = voice_profile_from_samples(reference, sample_rate, name)
-    params = voice_params_for(profile)
+    params = voice_params_for(profile, voice=voice)
     sentences = [s for text in TEST_SENTENCES for s in normalize_text(text)]
     plain, plain_bounds = _speak(sentences, VoiceParams())
     shaped, bounds = _speak(sentences, params)
