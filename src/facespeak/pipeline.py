@@ -137,7 +137,7 @@ def _spool_speech(sentences: list[Sentence], voice: VoiceParams, language: str, 
     """Synthesise sentence by sentence straight into ``path``: flat memory for any length."""
     if sentences:  # the last sentence's pause is the utterance's tail instead
         sentences = [*sentences[:-1], replace(sentences[-1], pause_after_s=0.0)]
-    return spool_utterance(iter_speech(sentences, voice, language), path)
+    return spool_utterance(iter_speech(sentences, voice, language, None), path)
 
 
 def _motion_for(speech: Utterance, options: SayOptions) -> MotionTrack:

@@ -8,7 +8,6 @@ from dataclasses import replace
 from math import gcd
 
 import numpy as np
-from scipy.signal import resample_poly
 
 from facespeak.errors import EmptyText
 from facespeak.speech.base import SpeechEngine, close_timeline
@@ -26,9 +25,10 @@ MAX_GAIN = 20.0  # never blow up near-silence into noise
 
 
 def iter_speech(sentences: Iterable[Sentence], voice: VoiceParams | str | None,
-                language: str | None, sample_rate: int = 22050, *,
+                language: str | None, sample_rate: int | None = 22050, *,
                 engine: SpeechEngine | None = None) -> Iterator[Speech]:
-    """One Speech per sentence at ``sample_rate``, edges trimmed, followed by
+    """One Speech per sentence at ``sample_rate`` (None: the rate of the
+    engine's first sentence, so usually no resampling), edges trimmed, followed by
     the sentence's pause as silence; not loudness-normalised. ``voice`` is a
     VoiceParams (base voice and its pitch, range, formant and rate changes)
     or just a voice name; each sentence's own rate and pitch (SSML prosody)
@@ -43,6 +43,7 @@ def iter_speech(sentences: Iterable[Sentence], voice: VoiceParams | str | None,
     for sentence in sentences:
         shaped = _within_limits(scale_voice(params, sentence.rate, sentence.pitch))
         raw = speak(engine, sentence.text, name, language, shaped)
+        sample_rate = sample_rate or raw.sample_rate
         piece = trim_edges(resample(raw, sample_rate), EDGE_SILENCE_S)
         yield mark_emphasis(pad(piece, 0.0, sentence.pause_after_s), sentence)
 
@@ -81,6 +82,8 @@ def resample(speech: Speech, sample_rate: int) -> Speech:
     if speech.sample_rate == sample_rate:
         return speech
     g = gcd(sample_rate, speech.sample_rate)
+    from scipy.signal import resample_poly  # scipy.signal takes 0.8 s to import: only when needed
+
     samples = resample_poly(speech.samples, sample_rate // g, speech.sample_rate // g)
     return _with_samples(speech, samples.astype(np.float32), sample_rate)
 
