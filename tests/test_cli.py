@@ -142,3 +142,28 @@ def test_real_doubtful_portraits_never_crash(real_dir, capsys, tmp_path, name):
     code, err = run_cli(capsys, "say", str(real_dir / name), "Hi.", "-o", str(tmp_path / "o.mp4"))
     assert code in (0, 2), err
     assert leftovers(tmp_path) == (["o.mp4"] if code == 0 else [])
+
+
+def test_voice_reference_decides_the_voice(capsys, tmp_path, real_dir):
+    import json
+
+    out, motion = tmp_path / "ref.mp4", tmp_path / "ref.json"
+    code, _ = run_cli(capsys, "say", "demo", "Hello there, my friend. How are you today?",
+                      "--voice-ref", str(real_dir / "speech_male_radio.wav"), "--crop", "face",
+                      "--save-motion", str(motion), "-o", str(out), "-q")
+    assert code == 0 and out.exists()
+    voice = json.loads(motion.read_text())["voice"]
+    # The demo face alone gets a female voice; the male recording overrides it.
+    assert voice["reason"].startswith("reference speech_male_radio.wav: male")
+
+
+@pytest.mark.parametrize("make", [lambda p: p.write_bytes(b"not audio at all"),
+                                  lambda p: None])
+def test_bad_voice_reference_is_a_clear_error(capsys, tmp_path, make):
+    ref = tmp_path / "me.wav"
+    make(ref)
+    out = tmp_path / "x.mp4"
+    code, err = run_cli(capsys, "say", "demo", "Hello.", "--voice-ref", str(ref), "-o", str(out))
+    assert code == 2 and "voice reference" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == (
+        ["me.wav"] if ref.exists() else [])

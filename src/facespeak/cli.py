@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from facespeak import __version__
@@ -39,7 +40,10 @@ def _add_say(sub: argparse._SubParsersAction) -> None:
     p.add_argument("text", metavar="TEXT", help="what to say; '-' reads it from standard input")
     p.add_argument("-o", "--output", type=Path, default=Path("facespeak.mp4"),
                    help="output MP4 (default: facespeak.mp4)")
-    p.add_argument("--voice", help="voice, e.g. rms, slt, flite:awb, espeak:de (see 'facespeak voices')")
+    p.add_argument("--voice", help="voice, e.g. rms, slt, flite:awb, espeak:de (see 'facespeak voices'); "
+                                   "default: one chosen to fit the face")
+    p.add_argument("--voice-ref", type=Path, metavar="AUDIO",
+                   help="make the voice like this recording (>= 2 s of speech, any common format)")
     p.add_argument("--lang", help="language code, e.g. en, de, fr, cmn (default: en)")
     _add_rate_and_pitch(p)
     _add_ssml(p)
@@ -85,6 +89,8 @@ def _add_speak(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--face", metavar="PORTRAIT",
                    help="choose the voice to fit the face in this portrait ('demo': built-in)")
     p.add_argument("--voice", help="voice, e.g. slt-hts, rms, espeak:de (see 'facespeak voices')")
+    p.add_argument("--voice-ref", type=Path, metavar="AUDIO",
+                   help="make the voice like this recording (>= 2 s of speech, any common format)")
     p.add_argument("--lang", help="language code, e.g. en, de, fr, zh (default: en)")
     _add_rate_and_pitch(p)
     _add_ssml(p)
@@ -111,6 +117,7 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    warnings.showwarning = _show_warning
     try:
         if args.command == "voices":
             return _voices(args)
@@ -139,7 +146,7 @@ def _say(args: argparse.Namespace) -> int:
                          crop=args.crop, size=args.size, head_motion=args.head_motion,
                          save_audio=args.save_audio, save_motion=args.save_motion,
                          motion=args.motion, label=args.label, rate=args.rate,
-                         pitch=args.pitch, ssml=args.ssml)
+                         pitch=args.pitch, ssml=args.ssml, voice_ref=args.voice_ref)
     bar = None if args.quiet else _ProgressBar()
     start = time.perf_counter()
     result = facespeak.say_with_options(_portrait_path(args.portrait), text, args.output, options,
@@ -200,6 +207,7 @@ def _speak(args: argparse.Namespace) -> int:
     text = sys.stdin.read() if args.text == "-" else args.text
     face = None if args.face is None else _portrait_path(args.face)
     result = speak(text, args.output, voice=args.voice, language=args.lang, rate=args.rate,
+                   voice_ref=args.voice_ref,
                    pitch=args.pitch, face=face, ssml=args.ssml)
     if not args.quiet:
         speech, voice = result.speech, result.voice
@@ -227,6 +235,11 @@ def _voices(args: argparse.Namespace) -> int:
         print(f"{v.engine:8} {v.name:24} {v.gender or '-':7} {langs}")
     print(f"{len(rows)} voices", file=sys.stderr)
     return EXIT_OK
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    """Warnings as one plain line, like errors (no source file and line)."""
+    print(f"facespeak: warning: {message}", file=sys.stderr)
 
 
 def _silent(stage: str, done: int, total: int) -> None:

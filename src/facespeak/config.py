@@ -37,6 +37,8 @@ class SayOptions:
     """Speaking-rate multiplier on top of the chosen voice (0.5-2)."""
     pitch: float = 1.0
     """Pitch multiplier on top of the chosen voice (0.5-2)."""
+    voice_ref: Path | None = None
+    """A recording (>= 2 s of speech, any common format) whose voice the speech is made like."""
     ssml: bool | None = None
     """Read the text as SSML (True), as plain text (False), or as SSML when it
     starts with ``<speak`` (None)."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import tempfile
+import warnings
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 from facespeak import __version__
@@ -40,6 +42,13 @@ from facespeak.types import (
     VoiceParams,
 )
 from facespeak.voice.face_voice import voice_for_face
+
+if TYPE_CHECKING:
+    from facespeak.voice.reference import VoiceProfile
+
+class VoiceReferenceWarning(UserWarning):
+    """A ``voice_ref`` recording that works but may give a poor likeness (noise, clipping)."""
+
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called as work advances."""
@@ -80,7 +89,10 @@ def say(portrait: str | Path, text: str, output: str | Path,
     with tempfile.TemporaryDirectory(prefix="facespeak-") as work, \
             ThreadPoolExecutor(max_workers=1) as pool:
         spool = Path(work) / "speech.f32"
-        if options.voice is not None:
+        if options.voice_ref is not None:
+            # A reference recording decides the voice: analysed while the face model loads.
+            reference_job = pool.submit(_reference_voice, options, language)
+        elif options.voice is not None:
             # A named voice needs no face: synthesis overlaps with loading the face model.
             voice = _named_voice(options)
             speech_job = pool.submit(_spool_speech, sentences, voice, language, spool)
@@ -89,10 +101,14 @@ def say(portrait: str | Path, text: str, output: str | Path,
         image = load_portrait(portrait)
         face = detect_face(image)
         clock.lap("face")
-        if options.voice is None:
+        if options.voice_ref is not None:
+            profile, voice = reference_job.result()
+            speech_job = pool.submit(_spool_speech, sentences, voice, language, spool, profile)
+        elif options.voice is None:
             voice = scale_voice(voice_for_face(face, image.pixels, language),
                                 options.rate, options.pitch)
             speech_job = pool.submit(_spool_speech, sentences, voice, language, spool)
+        clock.lap("voice")
         # The renderer's set-up needs only the face: it overlaps with synthesis.
         renderer = FaceRenderer(make_canvas(image, face, options.crop, options.size))
         clock.lap("render_setup")
@@ -120,6 +136,18 @@ def _warm_up_default_engine(language: str) -> None:
         engine.warm_up()
 
 
+def _reference_voice(options: SayOptions, language: str) -> tuple[VoiceProfile, VoiceParams]:
+    """The voice stage for ``--voice-ref``: the recording's profile, and the base
+    voice and shaping that bring the engine close to it (``convert_speech`` does the rest)."""
+    from facespeak.voice.reference import load_voice_profile, voice_params_for
+
+    profile = load_voice_profile(options.voice_ref)
+    voice = voice_params_for(profile, language, options.voice)
+    for warning in profile.warnings:  # usable but poor: say so, do not stop
+        warnings.warn(f"voice reference: {warning}", VoiceReferenceWarning, stacklevel=2)
+    return profile, scale_voice(voice, options.rate, options.pitch)
+
+
 def _named_voice(options: SayOptions) -> VoiceParams:
     return scale_voice(VoiceParams(voice=options.voice, reason="--voice"),
                        options.rate, options.pitch)
@@ -132,12 +160,18 @@ def speak_text(text: str, options: SayOptions = SayOptions()) -> Speech:
     return synthesize_sentences(sentences, voice, language)
 
 
-def _spool_speech(sentences: list[Sentence], voice: VoiceParams, language: str, path: Path
-                  ) -> Utterance:
-    """Synthesise sentence by sentence straight into ``path``: flat memory for any length."""
+def _spool_speech(sentences: list[Sentence], voice: VoiceParams, language: str, path: Path,
+                  reference: VoiceProfile | None = None) -> Utterance:
+    """Synthesise sentence by sentence straight into ``path``: flat memory for
+    any length. With a ``reference``, each sentence is re-voiced toward it."""
     if sentences:  # the last sentence's pause is the utterance's tail instead
         sentences = [*sentences[:-1], replace(sentences[-1], pause_after_s=0.0)]
-    return spool_utterance(iter_speech(sentences, voice, language, None), path)
+    pieces = iter_speech(sentences, voice, language, None)
+    if reference is not None:
+        from facespeak.voice.convert import convert_speech
+
+        pieces = (convert_speech(piece, reference) for piece in pieces)
+    return spool_utterance(pieces, path)
 
 
 def _motion_for(speech: Utterance, options: SayOptions) -> MotionTrack:

@@ -35,7 +35,8 @@ def check_rate_and_pitch(rate: float, pitch: float) -> None:
 
 def speak(text: str, output: str | Path, voice: str | None = None,
           language: str | None = None, rate: float = 1.0, pitch: float = 1.0,
-          face: str | Path | None = None, ssml: bool | None = None) -> SpeakResult:
+          face: str | Path | None = None, ssml: bool | None = None,
+          voice_ref: str | Path | None = None) -> SpeakResult:
     """Speak ``text`` into the WAV file ``output`` (written atomically).
 
     ``voice`` and ``language`` as for ``say``; ``rate`` and ``pitch`` multiply
@@ -43,7 +44,8 @@ def speak(text: str, output: str | Path, voice: str | None = None,
     is chosen to fit that face (``facespeak.voice.face_voice``), unless
     ``voice`` names one: then only its pitch, formants and rate come from the face.
     ``ssml``: read ``text`` as SSML (True), plain (False) or SSML if it starts
-    with ``<speak`` (None).
+    with ``<speak`` (None). ``voice_ref``: a recording whose voice to imitate
+    (it decides the voice instead of ``face``).
     """
     check_rate_and_pitch(rate, pitch)
     check_writable(output)
@@ -53,9 +55,19 @@ def speak(text: str, output: str | Path, voice: str | None = None,
         params = _voice_for_portrait(Path(face), spoken_language)
         if voice is not None:
             params = replace(params, voice=voice, reason=f"--voice, {params.reason}")
+    profile = None
+    if voice_ref is not None:
+        from facespeak.voice.reference import load_voice_profile, voice_params_for
+
+        profile = load_voice_profile(voice_ref)
+        params = voice_params_for(profile, spoken_language, voice)
     params = scale_voice(params, rate, pitch)
     speech = synthesize_sentences(text_to_sentences(text, spoken_language, ssml), params,
                                   language)
+    if profile is not None:
+        from facespeak.voice.convert import convert_speech
+
+        speech = convert_speech(speech, profile)
     write_wav(output, speech.samples, speech.sample_rate)
     return SpeakResult(Path(output), speech, params)
 
