@@ -237,7 +237,7 @@ def _voices(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Warnings as one plain line, like errors (no source file and line)."""
     print(f"facespeak: warning: {message}", file=sys.stderr)
 

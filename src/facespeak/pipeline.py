@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import tempfile
-import warnings
 import time
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from facespeak import __version__
 from facespeak.config import SayOptions
@@ -37,6 +37,7 @@ from facespeak.text import text_to_sentences
 from facespeak.types import (
     FaceGeometry,
     MotionTrack,
+    Sentence,
     Speech,
     Utterance,
     VoiceParams,
