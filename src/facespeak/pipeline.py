@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tempfile
 import time
 import warnings
@@ -144,6 +145,8 @@ def _reference_voice(options: SayOptions, language: str) -> tuple[VoiceProfile, 
 
     profile = load_voice_profile(options.voice_ref)
     voice = voice_params_for(profile, language, options.voice)
+    if options.pitch != 1.0:  # the re-voicing aims at the pitch the user asked for
+        profile = replace(profile, log_f0_mean=profile.log_f0_mean + math.log(options.pitch))
     for warning in profile.warnings:  # usable but poor: say so, do not stop
         warnings.warn(f"voice reference: {warning}", VoiceReferenceWarning, stacklevel=2)
     return profile, scale_voice(voice, options.rate, options.pitch)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -61,6 +62,8 @@ def speak(text: str, output: str | Path, voice: str | None = None,
 
         profile = load_voice_profile(voice_ref)
         params = voice_params_for(profile, spoken_language, voice)
+        if pitch != 1.0:  # the re-voicing aims at the pitch the user asked for
+            profile = replace(profile, log_f0_mean=profile.log_f0_mean + math.log(pitch))
     params = scale_voice(params, rate, pitch)
     speech = synthesize_sentences(text_to_sentences(text, spoken_language, ssml), params,
                                   language)

@@ -12,7 +12,7 @@ import numpy as np
 from facespeak.errors import EmptyText
 from facespeak.speech.base import SpeechEngine, close_timeline
 from facespeak.speech.emphasis import mark_emphasis
-from facespeak.speech.shape import LIMITS, check_voice_params, scale_voice, speak
+from facespeak.speech.shape import check_voice_params, scale_voice, speak
 from facespeak.speech.voices import resolve_voice
 from facespeak.types import Phone, Sentence, Speech, VoiceParams, Word
 
@@ -41,18 +41,11 @@ def iter_speech(sentences: Iterable[Sentence], voice: VoiceParams | str | None,
         engine, name, language = resolve_voice(name, language)
     name, language = name or engine.voices()[0].name, language or "en"
     for sentence in sentences:
-        shaped = _within_limits(scale_voice(params, sentence.rate, sentence.pitch))
+        shaped = scale_voice(params, sentence.rate, sentence.pitch)
         raw = speak(engine, sentence.text, name, language, shaped)
         sample_rate = sample_rate or raw.sample_rate
         piece = trim_edges(resample(raw, sample_rate), EDGE_SILENCE_S)
         yield mark_emphasis(pad(piece, 0.0, sentence.pause_after_s), sentence)
-
-
-def _within_limits(params: VoiceParams) -> VoiceParams:
-    """Rate and pitch clipped to ``LIMITS`` (a slow SSML span on a slow voice)."""
-    (rate_lo, rate_hi), (pitch_lo, pitch_hi) = LIMITS["rate"], LIMITS["pitch_scale"]
-    return replace(params, rate=min(max(params.rate, rate_lo), rate_hi),
-                   pitch_scale=min(max(params.pitch_scale, pitch_lo), pitch_hi))
 
 
 def synthesize_sentences(sentences: Sequence[Sentence], voice: VoiceParams | str | None,

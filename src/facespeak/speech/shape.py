@@ -36,10 +36,18 @@ def check_voice_params(params: VoiceParams) -> None:
 
 
 def scale_voice(params: VoiceParams, rate: float = 1.0, pitch: float = 1.0) -> VoiceParams:
-    """The user's --rate and --pitch multipliers on top of a chosen voice."""
+    """The user's --rate and --pitch (or an SSML span's) multipliers on top of a
+    chosen voice, kept within ``LIMITS`` (a slow span of a slow voice, a raised
+    pitch on a reference voice already raised)."""
     if rate == 1.0 and pitch == 1.0:
         return params
-    return replace(params, rate=params.rate * rate, pitch_scale=params.pitch_scale * pitch)
+    return replace(params, rate=_clip(params.rate * rate, "rate"),
+                   pitch_scale=_clip(params.pitch_scale * pitch, "pitch_scale"))
+
+
+def _clip(value: float, name: str) -> float:
+    low, high = LIMITS[name]
+    return min(max(value, low), high)
 
 
 def engine_prosody(params: VoiceParams) -> Prosody:
