@@ -43,8 +43,8 @@ def run_command(args: list[str]) -> tuple[float, float]:
 
 def startup_s() -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import facespeak.pipeline, facespeak.face.detect; "
-                    "facespeak.face.detect._face_mesh()"], check=True)
+    code = "import facespeak.pipeline, facespeak.face.detect; facespeak.face.detect._face_mesh()"
+    subprocess.run([sys.executable, "-c", code], check=True)
     return time.perf_counter() - start
 
 
@@ -78,6 +78,14 @@ def stage_rates(portrait: str, crop: str) -> tuple[float, float, int]:
     return render_fps, encode_fps, track.n_frames
 
 
+def video_seconds(path: Path) -> float:
+    import av
+
+    with av.open(str(path)) as box:
+        stream = box.streams.video[0]
+        return float(stream.duration * stream.time_base)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--portrait", default=str(REAL_PORTRAIT) if REAL_PORTRAIT.exists() else "demo")
@@ -85,12 +93,13 @@ def main() -> None:
     from facespeak import demo_portrait_path
     full_portrait = args.portrait if args.portrait != "demo" else str(demo_portrait_path())
     print(f"start-up (import + face model): {startup_s():.2f} s")
-    for label, portrait, crop in (("512x512 face crop", str(demo_portrait_path()), "face"),
-                                  ("full frame", full_portrait, "full")):
-        render_fps, encode_fps, n = stage_rates(portrait, crop)
+    print(f"portrait: {Path(full_portrait).name}")
+    for label, crop in (("512x512 face crop", "face"), ("full frame", "full")):
+        render_fps, encode_fps, _ = stage_rates(full_portrait, crop)
         with tempfile.TemporaryDirectory() as tmp:
-            wall, peak = run_command(["say", portrait, TEXT_30S, "-o", f"{tmp}/o.mp4", "--crop", crop])
-        video_s = n / 25
+            wall, peak = run_command(["say", full_portrait, TEXT_30S, "-o", f"{tmp}/o.mp4",
+                                      "--crop", crop])
+            video_s = video_seconds(Path(tmp) / "o.mp4")  # the voice the face chose decides it
         print(f"{label:18}: render {render_fps:6.1f} fps, encode {encode_fps:6.1f} fps | "
               f"whole command {wall:5.2f} s for {video_s:.1f} s of video = "
               f"{video_s / wall:4.1f}x real time | peak {peak:.0f} MiB")
