@@ -87,15 +87,21 @@ class MouthPainter:
         lower_lip = _curve(rest_uv, g.INNER_LIP_LOWER, u) + opening
         across = np.clip(np.abs(u), 0, 1.2)
         depth = 1.0 - 0.45 * across ** 2                       # darker toward the corners
+        upper_bottom = upper_lip + 0.005 + 0.1 * (1 - 0.55 * across ** 2)
+        # The cavity is darkest in the shadow of the upper teeth and toward the corners.
+        shadow = 0.55 + 0.45 * np.clip((v - upper_bottom) / 0.12, 0, 1)
         out = np.empty(u.shape + (3,), np.float32)
         out[:] = self.cavity_rgb
-        out *= (0.7 + 0.3 * depth)[..., None]
-        tongue_top = lower_lip - (0.075 + 0.12 * values["tongue"]) * (1 - 0.6 * across ** 2)
+        out *= ((0.7 + 0.3 * depth) * shadow)[..., None]
+        # The tongue lies on the floor of the mouth, behind the lower teeth, and
+        # rises for l/n/t/d/th.
+        tongue_top = lower_lip - (0.1 + 0.12 * values["tongue"]) * (1 - 0.6 * across ** 2)
         _blend(out, self.tongue_rgb * (0.55 + 0.45 * depth)[..., None],
-               _edge(v - tongue_top, 0.012) * (across < 0.95))
-        lower_top = lower_lip - 0.04 * (1 - 0.5 * across ** 2)
-        _blend(out, self._teeth(u, 0.85), _edge(v - lower_top, 0.006) * _edge(0.72 - across, 0.05))
-        upper_bottom = upper_lip + 0.005 + 0.1 * (1 - 0.55 * across ** 2)
+               _edge(v - tongue_top, 0.02) * _edge(0.95 - across, 0.1))
+        # Lower teeth show more as the jaw drops.
+        lower_height = 0.035 + 0.03 * min(opening / 0.2, 1.0)
+        lower_top = lower_lip - lower_height * (1 - 0.5 * across ** 2)
+        _blend(out, self._teeth(u, 0.8), _edge(v - lower_top, 0.006) * _edge(0.72 - across, 0.05))
         _blend(out, self._teeth(u, 0.92), _edge(upper_bottom - v, 0.006) * _edge(0.8 - across, 0.05))
         return out
 
