@@ -31,9 +31,10 @@ from facespeak.motion.track import (
 from facespeak.render.layout import make_canvas
 from facespeak.render.renderer import FaceRenderer
 from facespeak.render.watermark import Watermark
-from facespeak.speech import iter_speech, resolve_voice, synthesize_sentences
+from facespeak.speech import iter_speech, list_voices, resolve_voice, synthesize_sentences
 from facespeak.speech.shape import scale_voice
 from facespeak.speech.utterance import spool_utterance
+from facespeak.speech.voices import ENGINES
 from facespeak.text import text_to_sentences
 from facespeak.types import (
     FaceGeometry,
@@ -99,7 +100,7 @@ def say(portrait: str | Path, text: str, output: str | Path,
             voice = _named_voice(options)
             speech_job = pool.submit(_spool_speech, sentences, voice, language, spool)
         else:
-            pool.submit(_warm_up_default_engine, language)
+            pool.submit(_warm_up_speech, language)
         image = load_portrait(portrait)
         face = detect_face(image)
         clock.lap("face")
@@ -129,13 +130,16 @@ def say(portrait: str | Path, text: str, output: str | Path,
                      clock.laps)
 
 
-def _warm_up_default_engine(language: str) -> None:
-    """Start the language's default engine while the face is found (Festival
-    takes 0.35 s to load its voice); engines with nothing to start have no
-    ``warm_up``."""
-    engine, _, _ = resolve_voice(None, language)
-    if hasattr(engine, "warm_up"):
-        engine.warm_up()
+def _warm_up_speech(language: str) -> None:
+    """While the face is found: list the installed voices (the face's voice is
+    picked among them, and listing Festival's starts a process) and start the
+    engines that are slow to start (Festival: 0.35 s) when they speak ``language``."""
+    list_voices()
+    for engine in ENGINES:
+        if hasattr(engine, "warm_up") and any(
+                language.split("-")[0] == spoken.split("-")[0]
+                for voice in engine.voices() for spoken in voice.languages):
+            engine.warm_up()
 
 
 def _reference_voice(options: SayOptions, language: str) -> tuple[VoiceProfile, VoiceParams]:
