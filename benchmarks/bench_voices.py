@@ -29,26 +29,9 @@ from pathlib import Path
 from facespeak.evaluate.intelligibility import recognize, word_error_rate
 from facespeak.speech import synthesize_sentences
 from facespeak.speech.voices import ESPEAK, FESTIVAL, FLITE
+from facespeak.text.harvard import HARVARD_SENTENCES
 from facespeak.types import Sentence, VoiceParams
 
-HARVARD = (
-    "The birch canoe slid on the smooth planks.", "Glue the sheet to the dark blue background.",
-    "It's easy to tell the depth of a well.", "These days a chicken leg is a rare dish.",
-    "Rice is often served in round bowls.", "The juice of lemons makes fine punch.",
-    "The box was thrown beside the parked truck.", "The hogs were fed chopped corn and garbage.",
-    "Four hours of steady work faced us.", "A large size in stockings is hard to sell.",
-    "The boy was there when the sun rose.", "A rod is used to catch pink salmon.",
-    "The source of the huge river is the clear spring.",
-    "Kick the ball straight and follow through.", "Help the woman get back to her feet.",
-    "A pot of tea helps to pass the evening.", "Smoky fires lack flame and heat.",
-    "The soft cushion broke the man's fall.", "The salt breeze came across from the sea.",
-    "The girl at the booth sold fifty bonds.", "The small pup gnawed a hole in the sock.",
-    "The fish twisted and turned on the bent hook.",
-    "Press the pants and sew a button on the vest.", "The swan dive was far short of perfect.",
-    "The beauty of the view stunned the young boy.", "Two blue fish swam in the tank.",
-    "Her purse was full of useless trash.", "The colt reared and threw the tall rider.",
-    "It snowed, rained, and hailed the same morning.", "Read verse out loud for pleasure.",
-)
 SHAPINGS = (
     VoiceParams(pitch_scale=0.85), VoiceParams(pitch_scale=1.2),
     VoiceParams(formant_scale=0.9), VoiceParams(formant_scale=1.12),
@@ -85,10 +68,10 @@ def _live_cpu_s(pid: int) -> float:
 
 
 def measure(params: VoiceParams) -> tuple[float, float]:
-    """(WER over HARVARD, seconds of speech per CPU second of synthesis)."""
+    """(WER over HARVARD_SENTENCES, seconds of speech per CPU second of synthesis)."""
     errors = words = 0.0
     speech_s = synth_s = 0.0
-    for text in HARVARD:
+    for text in HARVARD_SENTENCES:
         start = cpu_s()
         speech = synthesize_sentences([Sentence(text, 0.0)], params, "en")
         synth_s += cpu_s() - start

@@ -1,4 +1,4 @@
-"""Orchestration only: text -> speech -> face -> motion -> render -> media."""
+"""Orchestration only: text -> face -> voice -> speech -> motion -> render -> media."""
 
 from __future__ import annotations
 
@@ -136,9 +136,8 @@ def _warm_up_speech(language: str) -> None:
     engines that are slow to start (Festival: 0.35 s) when they speak ``language``."""
     list_voices()
     for engine in ENGINES:
-        if hasattr(engine, "warm_up") and any(
-                language.split("-")[0] == spoken.split("-")[0]
-                for voice in engine.voices() for spoken in voice.languages):
+        if any(language.split("-")[0] == spoken.split("-")[0]
+               for voice in engine.voices() for spoken in voice.languages):
             engine.warm_up()
 
 

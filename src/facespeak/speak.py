@@ -10,12 +10,9 @@ from facespeak.errors import FacespeakInputError
 from facespeak.media.atomic import check_writable
 from facespeak.media.audio import write_wav
 from facespeak.speech import resolve_voice, synthesize_sentences
-from facespeak.speech.shape import scale_voice
+from facespeak.speech.shape import LIMITS, scale_voice
 from facespeak.text import text_to_sentences
 from facespeak.types import Speech, VoiceParams
-
-RATE_LIMITS = (0.5, 2.0)
-PITCH_LIMITS = (0.5, 2.0)
 
 
 @dataclass(frozen=True)
@@ -28,8 +25,8 @@ class SpeakResult:
 
 def check_rate_and_pitch(rate: float, pitch: float) -> None:
     """Raise FacespeakInputError naming --rate or --pitch when out of range."""
-    for name, value, (low, high) in (("--rate", rate, RATE_LIMITS),
-                                     ("--pitch", pitch, PITCH_LIMITS)):
+    for name, value, (low, high) in (("--rate", rate, LIMITS["rate"]),
+                                     ("--pitch", pitch, LIMITS["pitch_scale"])):
         if not low <= value <= high:
             raise FacespeakInputError(f"{name} must be between {low:g} and {high:g}, not {value:g}")
 

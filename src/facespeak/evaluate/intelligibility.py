@@ -43,10 +43,7 @@ def recognize(samples: np.ndarray, sample_rate: int) -> str:
     if sample_rate != RECOGNISER_RATE:
         g = gcd(RECOGNISER_RATE, sample_rate)
         x = resample_poly(x, RECOGNISER_RATE // g, sample_rate // g)
-    # One LSB of dither, seeded: on digital silence the decoder hears words
-    # ("dog"), and its own dither would make results depend on earlier calls.
-    dither = np.random.default_rng(0).uniform(-1.0, 1.0, len(x))
-    pcm = np.round(np.clip(x, -1.0, 1.0) * 32766 + dither).astype("<i2").tobytes()
+    pcm = recognizer_pcm(x)
     with _LOCK:
         decoder = _decoder()
         decoder.start_utt()
@@ -54,6 +51,14 @@ def recognize(samples: np.ndarray, sample_rate: int) -> str:
         decoder.end_utt()
         hypothesis = decoder.hyp()
     return hypothesis.hypstr if hypothesis is not None else ""
+
+
+def recognizer_pcm(samples: np.ndarray) -> bytes:
+    """16-bit PCM for the decoder, with one LSB of seeded dither: on digital
+    silence the decoder hears words ("dog"), and its own dither would make
+    results depend on earlier calls."""
+    dither = np.random.default_rng(0).uniform(-1.0, 1.0, len(samples))
+    return np.round(np.clip(samples, -1.0, 1.0) * 32766 + dither).astype("<i2").tobytes()
 
 
 def normalize_words(text: str) -> list[str]:

@@ -20,9 +20,9 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
 from facespeak.errors import EngineMissing
+from facespeak.evaluate.intelligibility import RECOGNISER_RATE, recognizer_pcm
 from facespeak.types import Phone
 
-RECOGNISER_RATE = 16000
 RECOGNISER_FRAME_S = 0.01
 SMOOTHING_FRAMES = 2.0
 """Gaussian sigma (video frames) on the features: phone boundaries are soft."""
@@ -83,10 +83,7 @@ def recognize_phones(samples: np.ndarray, sample_rate: int) -> tuple[Phone, ...]
     search; noise and silence segments become silence, "")."""
     if sample_rate != RECOGNISER_RATE:
         raise ValueError(f"recognize_phones needs {RECOGNISER_RATE} Hz audio, got {sample_rate}")
-    # One LSB of seeded dither: on digital silence the decoder hallucinates,
-    # and its own dither would make results depend on earlier calls.
-    dither = np.random.default_rng(0).uniform(-1.0, 1.0, len(samples))
-    pcm = np.round(np.clip(samples, -1.0, 1.0) * 32766 + dither).astype("<i2").tobytes()
+    pcm = recognizer_pcm(samples)
     with _LOCK:
         decoder = _phone_decoder()
         decoder.start_utt()

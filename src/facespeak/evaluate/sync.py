@@ -37,7 +37,8 @@ from scipy.fft import dct
 from scipy.signal import resample_poly
 
 from facespeak.errors import VideoInputError
-from facespeak.evaluate.phonetics import RECOGNISER_RATE, phonetic_features, recognize_phones
+from facespeak.evaluate.intelligibility import RECOGNISER_RATE
+from facespeak.evaluate.phonetics import phonetic_features, recognize_phones
 from facespeak.evaluate.signals import inter_ocular
 from facespeak.types import Phone
 

@@ -39,6 +39,11 @@ class SpeechEngine(Protocol):
         """True when the engine's program or library is installed."""
         ...
 
+    def warm_up(self) -> None:
+        """Start whatever is slow to start (a process, a voice), so that the
+        first sentence does not wait; nothing for most engines."""
+        ...
+
     def voices(self) -> tuple[VoiceInfo, ...]:
         """The voices this engine offers here (empty when unavailable)."""
         ...

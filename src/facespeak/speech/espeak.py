@@ -191,6 +191,9 @@ class EspeakEngine:
 
     name = "espeak"
 
+    def warm_up(self) -> None:
+        """Nothing is slow to start."""
+
     def available(self) -> bool:
         try:
             _library()

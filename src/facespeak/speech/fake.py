@@ -36,6 +36,9 @@ class FakeEngine:
     name = "fake"
     voice = VoiceInfo("fake", "tone", ("en",), "", "deterministic test voice")
 
+    def warm_up(self) -> None:
+        """Nothing is slow to start."""
+
     def available(self) -> bool:
         return True
 

@@ -78,6 +78,9 @@ class FliteEngine:
     def __init__(self, binary: str = "flite") -> None:
         self.binary = binary
 
+    def warm_up(self) -> None:
+        """Nothing is slow to start."""
+
     def available(self) -> bool:
         return shutil.which(self.binary) is not None
 

@@ -21,6 +21,7 @@ from facespeak.errors import BadVoiceReference, FacespeakInputError
 from facespeak.media.audio import read_audio
 from facespeak.speech import synthesize_sentences
 from facespeak.text import normalize_text
+from facespeak.text.harvard import HARVARD_SENTENCES
 from facespeak.types import VoiceParams
 from facespeak.voice import analysis as an
 from facespeak.voice.face_voice import english_voice
@@ -63,10 +64,7 @@ RATE_RANGE = (0.9, 1.1)
 RATE_SHRINK = 0.5
 """Share of the measured log rate ratio applied: a syllable rate from a few
 seconds is noisy (the two halves of each real 8 s recording differ by 8-30 %)."""
-CALIBRATION_TEXT = (
-    "The small pup gnawed a hole in the sock. The fish twisted and turned on the bent hook. "
-    "Press the pants and sew a button on the vest. The swan dive was far short of perfect."
-)
+CALIBRATION_TEXT = " ".join(HARVARD_SENTENCES[20:24])
 """Harvard sentences (list 3), spoken by a base voice to measure it the same way."""
 
 
