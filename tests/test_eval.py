@@ -179,7 +179,34 @@ def test_identity_is_high_for_the_portrait_itself_even_moved_and_low_for_noise(
     comparer(2, noise, points)
     assert comparer.ssim[0] > 0.99 and comparer.psnr_db[0] > 40
     assert comparer.ssim[1] > 0.75 and comparer.psnr_db[1] > 25
-    assert comparer.ssim[2] < 0.1
+    assert comparer.ssim[2] < 0.15 and comparer.ssim_rigid[2] < 0.1
+
+
+def test_identity_forgives_landmark_noise_but_not_blur_or_a_changed_skin_tone(
+        demo_portrait, demo_face):
+    image, points = demo_portrait.pixels, demo_face.landmarks_px
+    comparer = UpperFaceComparer(image, points)
+    # landmarks a tracker might place on a re-encoded frame: 3 % too wide, 2 px off
+    centre = points[:, :2].mean(axis=0)
+    off = points.copy()
+    off[:, :2] = (points[:, :2] - centre) * 1.03 + centre + 2.0
+    comparer(0, image, off)
+    comparer(1, cv2.GaussianBlur(image, (0, 0), 2.0), points)
+    redder = np.clip(image * np.array([1.0, 0.75, 0.75]), 0, 255).astype(np.uint8)
+    comparer(2, redder, points)
+    assert comparer.ssim[0] > 0.95 > comparer.ssim_rigid[0]
+    assert comparer.ssim[1] < 0.85 and comparer.ssim[2] < comparer.ssim[0] - 0.01
+    assert comparer.psnr_db[2] < 25
+
+
+def test_identity_is_low_for_another_person(real_dir):
+    from facespeak.evaluate.report import load_source
+
+    one, other = load_source(real_dir / "man_photo.png"), load_source(real_dir / "woman_photo.jpg")
+    comparer = UpperFaceComparer(one.portrait.pixels, one.face.landmarks_px)
+    comparer(0, other.portrait.pixels, other.face.landmarks_px)
+    comparer(1, one.portrait.pixels, one.face.landmarks_px)
+    assert comparer.ssim[0] < 0.6 and comparer.ssim[1] > 0.99
 
 
 # ------------------------------------------------------- videos we write here
