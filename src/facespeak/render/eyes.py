@@ -5,7 +5,9 @@ eye opening vanish: a squashed strip of iris and white stays between the
 lids. So, as the blink closes, the opening is covered with the portrait's own
 upper-lid skin (the band just above the lid, moved down onto the opening),
 shaded a little darker, with the lash line along the lower edge where closed
-lids meet. The mask is the rigidly moved rest opening, anti-aliased and
+lids meet: a smooth arc, widest in the middle and tapering to the corners,
+dark and thick enough to read as closed lashes (Face Mesh reads a thin or
+faint line on a painted or grey portrait as a half-open eye). The mask is the rigidly moved rest opening, anti-aliased and
 feathered, so nothing shows at its border.
 """
 
@@ -23,7 +25,12 @@ COVER_FROM, COVER_TO = 0.35, 0.75
 LID_SHADE = 0.97
 LASH_AT = 0.8
 """Closed lids meet this far from the upper lid toward the lower one (as the rig's blink)."""
-LASH_OPACITY = 0.65
+LASH_OPACITY = 0.85
+LASH_WIDTH_IOD = 0.02
+"""The lash line's width in the middle, in inter-ocular distances."""
+LASH_CORNER_WIDTH = 0.35
+"""Its width at the eye corners, as a share of the middle's."""
+LASH_SAMPLES = 24
 SUBPIXEL_BITS = 4
 
 
@@ -74,7 +81,7 @@ class _EyeRest:
         self.lid = skin * LID_SHADE
         self.lash_rgb = lash
         self.n_upper = len(upper)  # the outline is upper lid, then lower lid backwards
-        self.lash_width = max(0.011 * iod, 1.0)
+        self.lash_width = max(LASH_WIDTH_IOD * iod, 1.0)
 
     def paint(self, frame: np.ndarray, outline: np.ndarray, cover: float) -> None:
         x0, y0, x1, y1 = self.box
@@ -90,18 +97,29 @@ class _EyeRest:
         local = outline - [bx0, by0]
         mask = _polygon_mask((y1 - y0, x1 - x0), local)
         mask = cv2.GaussianBlur(mask, (0, 0), self.feather) * cover
-        lash = np.zeros_like(mask)
         upper = local[: self.n_upper]
         lower = np.vstack([local[:1], local[self.n_upper:][::-1], local[self.n_upper - 1:self.n_upper]])
         meet = (1 - LASH_AT) * upper + LASH_AT * lower  # where closed lids meet
-        pts = np.round(meet * (1 << SUBPIXEL_BITS)).astype(np.int32)
-        cv2.polylines(lash, [pts], False, 1.0, max(int(round(self.lash_width)), 1), cv2.LINE_AA,
-                      SUBPIXEL_BITS)
+        lash = _lash_mask(mask.shape, meet, self.lash_width)
         lash *= LASH_OPACITY * cover
         region = frame[by0:by1, bx0:bx1].astype(np.float32)
         region += (self.lid - region) * mask[..., None]
         region += (self.lash_rgb - region) * lash[..., None]
         frame[by0:by1, bx0:bx1] = (region + 0.5).astype(np.uint8)
+
+
+def _lash_mask(shape: tuple[int, int], meet: np.ndarray, width: float) -> np.ndarray:
+    """The closed lash line: a parabola fitted to ``meet`` (the landmarks' own
+    line is jagged), as a band that tapers from ``width`` to the corners, soft-edged."""
+    x = meet[:, 0]
+    curve = np.polyfit(x, meet[:, 1], 2)
+    xs = np.linspace(x.min(), x.max(), LASH_SAMPLES)
+    t = np.linspace(0.0, 1.0, LASH_SAMPLES)
+    half = 0.5 * width * (LASH_CORNER_WIDTH + (1 - LASH_CORNER_WIDTH) * np.sin(np.pi * t))
+    ys = np.polyval(curve, xs)
+    band = np.vstack([np.c_[xs, ys - half], np.c_[xs, ys + half][::-1]])
+    lash = _polygon_mask(shape, band)
+    return cv2.GaussianBlur(lash, (0, 0), max(0.2 * width, 0.5))
 
 
 def _polygon_mask(shape: tuple[int, int], poly: np.ndarray) -> np.ndarray:
