@@ -54,6 +54,15 @@ def test_press_seals_lips_over_visible_teeth(renderer):
     assert np.linalg.norm(pts[13] - pts[14]) / renderer.rig.iod < 0.01
 
 
+def test_own_teeth_are_kept_only_where_the_portrait_shows_teeth(renderer, real_dir):
+    from facespeak.face.portrait import load_portrait
+
+    assert renderer.mouth.own_teeth  # the demo's smile shows teeth
+    smile = load_portrait(real_dir / "woman_photo.jpg")  # parted lips, no teeth
+    closed_smile = FaceRenderer(make_canvas(smile, detect_face(smile), "face"))
+    assert closed_smile.rig.source_gap > 0.02 and not closed_smile.mouth.own_teeth
+
+
 def test_blink_closes_both_eyes(renderer):
     open_ = renderer.rig.pose(REST).points
     shut = renderer.rig.pose(dict(REST, blink=1.0)).points

@@ -22,7 +22,11 @@ from facespeak.render.rig import FaceRig, RigPose
 INNER_POLYGON = list(g.INNER_LIP_UPPER) + list(reversed(g.INNER_LIP_LOWER[1:-1]))
 SUBPIXEL_BITS = 4
 SHOWS_TEETH_GAP = 0.02
-"""Source inner-lip gaps (IOD) above this are taken to show the portrait's own teeth."""
+"""Source inner-lip gaps (IOD) above this may show the portrait's own teeth..."""
+OWN_TEETH_SHARE = 0.15
+"""...if at least this share of the gap looks like teeth: brighter than the lips
+by a quarter and unsaturated (a smile with parted lips but no teeth showing
+measures 0.00-0.07 on the real portraits, the demo's toothy smile 0.26)."""
 
 
 class MouthPainter:
@@ -32,15 +36,17 @@ class MouthPainter:
         mesh = rig.mesh
         self.lip_rgb = _mean_colour(image, mesh[list(g.OUTER_LIP_LOWER)][:, :2])
         skin = _mean_colour(image, mesh[[50, 280, 205, 425, 187, 411]][:, :2])
-        light = float(np.clip(skin.mean() / 165.0, 0.45, 1.15))
-        self.teeth_rgb = np.clip(np.array([236.0, 230.0, 216.0]) * light
-                                 * (0.88 + 0.12 * skin / max(skin.mean(), 1)), 0, 255)
+        # Teeth a little brighter than the skin around the mouth, warm white,
+        # tinted by the light that colours the skin.
+        light = float(np.clip(1.1 * skin.max() / 240.0, 0.45, 1.0))
+        self.teeth_rgb = np.clip(np.array([246.0, 240.0, 222.0]) * light
+                                 * (0.9 + 0.1 * skin / max(skin.mean(), 1)), 0, 255)
         self.cavity_rgb = self.lip_rgb * 0.3 + 4
         self.tongue_rgb = np.clip(self.lip_rgb * 0.75 + np.array([25, 4, 6]), 0, 255)
-        self.own_teeth = rig.source_gap > SHOWS_TEETH_GAP
         self.source_image = image
-        if self.own_teeth:
-            self.source_mask = _polygon_mask(image.shape[:2], mesh[INNER_POLYGON][:, :2])
+        self.source_mask = _polygon_mask(image.shape[:2], mesh[INNER_POLYGON][:, :2])
+        self.own_teeth = (rig.source_gap > SHOWS_TEETH_GAP
+                          and _teeth_share(image, self.source_mask, self.lip_rgb) >= OWN_TEETH_SHARE)
 
     def paint(self, frame: np.ndarray, pose: RigPose, values: dict[str, float]) -> None:
         """Composite the interior into ``frame`` (in place) for one posed frame."""
@@ -87,19 +93,22 @@ class MouthPainter:
         lower_lip = _curve(rest_uv, g.INNER_LIP_LOWER, u) + opening
         across = np.clip(np.abs(u), 0, 1.2)
         depth = 1.0 - 0.45 * across ** 2                       # darker toward the corners
-        upper_bottom = upper_lip + 0.005 + 0.1 * (1 - 0.55 * across ** 2)
+        upper_bottom = upper_lip + 0.075 * (1 - 0.55 * across ** 2)  # incisors longest
         # The cavity is darkest in the shadow of the upper teeth and toward the corners.
         shadow = 0.55 + 0.45 * np.clip((v - upper_bottom) / 0.12, 0, 1)
         out = np.empty(u.shape + (3,), np.float32)
         out[:] = self.cavity_rgb
         out *= ((0.7 + 0.3 * depth) * shadow)[..., None]
         # The tongue lies on the floor of the mouth, behind the lower teeth, and
-        # rises for l/n/t/d/th.
-        tongue_top = lower_lip - (0.1 + 0.12 * values["tongue"]) * (1 - 0.6 * across ** 2)
-        _blend(out, self.tongue_rgb * (0.55 + 0.45 * depth)[..., None],
+        # rises for l/n/t/d/th; a wide-open mouth shows more of it (it rides on
+        # the jaw), its far part darker than its tip.
+        rise = 0.1 + 0.12 * values["tongue"] + 0.35 * max(opening - 0.1, 0.0)
+        tongue_top = lower_lip - rise * (1 - 0.6 * across ** 2)
+        near = 0.7 + 0.3 * np.clip((v - tongue_top) / max(rise, 1e-3), 0, 1)
+        _blend(out, self.tongue_rgb * ((0.55 + 0.45 * depth) * near)[..., None],
                _edge(v - tongue_top, 0.02) * _edge(0.95 - across, 0.1))
         # Lower teeth show more as the jaw drops.
-        lower_height = 0.035 + 0.03 * min(opening / 0.2, 1.0)
+        lower_height = 0.035 + 0.045 * min(opening / 0.25, 1.0)
         lower_top = lower_lip - lower_height * (1 - 0.5 * across ** 2)
         _blend(out, self._teeth(u, 0.8), _edge(v - lower_top, 0.006) * _edge(0.72 - across, 0.05))
         _blend(out, self._teeth(u, 0.92), _edge(upper_bottom - v, 0.006) * _edge(0.8 - across, 0.05))
@@ -126,11 +135,18 @@ class MouthPainter:
 
 
 def _teeth_shade(u: np.ndarray) -> np.ndarray:
-    """Shade of the teeth across the mouth (u): darker to the corners, faint gaps."""
-    gaps = np.array([0.0, 0.27, -0.27, 0.5, -0.5, 0.68, -0.68])
-    dist = np.abs(u[:, None] - gaps).min(-1)
-    line = 1.0 - 0.18 * np.exp(-(dist / 0.025) ** 2)
-    return ((1.0 - 0.5 * np.clip(np.abs(u), 0, 1) ** 2) * line).astype(np.float32)
+    """Shade of the teeth across the mouth (u): each tooth a rounded surface,
+    lit in its middle and darker toward its edges, with a fine dark line where
+    neighbours meet; widest at the middle (central incisors), and the row
+    darker as it turns back toward the corners."""
+    edges = np.array([-0.9, -0.68, -0.5, -0.27, 0.0, 0.27, 0.5, 0.68, 0.9])
+    k = np.clip(np.searchsorted(edges, u) - 1, 0, len(edges) - 2)
+    left, right = edges[k], edges[k + 1]
+    across_tooth = np.clip((u - left) / (right - left), 0.0, 1.0)  # 0..1 within a tooth
+    rounded = 0.93 + 0.07 * np.sin(np.pi * across_tooth) ** 0.6
+    dist = np.abs(u[:, None] - edges).min(-1)
+    line = 1.0 - 0.07 * np.exp(-(dist / 0.01) ** 2)
+    return ((1.0 - 0.45 * np.clip(np.abs(u), 0, 1) ** 2) * rounded * line).astype(np.float32)
 
 
 # The shade depends on u alone: tabulated once, looked up per pixel.
@@ -159,6 +175,17 @@ def _polygon_mask(shape: tuple[int, int], poly: np.ndarray) -> np.ndarray:
     pts = np.round(poly * (1 << SUBPIXEL_BITS)).astype(np.int32)
     cv2.fillPoly(mask, [pts], 255, cv2.LINE_AA, SUBPIXEL_BITS)
     return mask.astype(np.float32) / 255.0
+
+
+def _teeth_share(image: np.ndarray, mask: np.ndarray, lip_rgb: np.ndarray) -> float:
+    """Share of the pixels inside ``mask`` that look like teeth."""
+    inside = mask > 0.5
+    if not inside.any():
+        return 0.0
+    pixels = image[inside].astype(np.float32)
+    saturation = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)[inside][:, 1]
+    teeth = (pixels.mean(1) > 1.25 * lip_rgb.mean()) & (saturation < 0.4 * 255)
+    return float(teeth.mean())
 
 
 def _mean_colour(image: np.ndarray, points_xy: np.ndarray) -> np.ndarray:
