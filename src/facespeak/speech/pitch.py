@@ -81,7 +81,8 @@ def pitch_marks(samples: np.ndarray, sample_rate: int, f0: np.ndarray
     hop, centre = HOP_S * sample_rate, WINDOW_S * sample_rate / 2
     frames = np.flatnonzero(~np.isnan(f0))  # the period anywhere: the nearest voiced frames'
     period_at = np.interp(np.arange(len(samples)), frames * hop + centre,
-                          sample_rate / f0[frames])
+                          sample_rate / f0[frames]) if len(frames) else \
+        np.full(len(samples), np.nan)
     voiced = _runs(~np.isnan(f0))
     marks: list[int] = []
     periods: list[float] = []
@@ -162,3 +163,75 @@ def _window(left: int, right: int) -> np.ndarray:
     rise = 0.5 - 0.5 * np.cos(np.pi * np.arange(left) / max(left, 1))
     fall = 0.5 + 0.5 * np.cos(np.pi * np.arange(right) / max(right, 1))
     return np.concatenate([rise, fall])
+
+
+
+def warp(samples: np.ndarray, sample_rate: int, pitch: np.ndarray, stretch: np.ndarray,
+         gain: np.ndarray, f0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """TD-PSOLA with a pitch factor, a time stretch (output samples per input
+    sample) and a gain for each input sample (arrays as long as ``samples``;
+    1 = unchanged): local changes such as an emphasised word.
+
+    Only the stretch where some curve is not 1 is resynthesised. Before it the
+    output is the input; once the curves are back to 1, grains are laid one
+    analysis gap apart (each ends where the next is centred) and the rest of
+    the input is copied, delayed by the time added, so both joins are exact.
+    Each output pulse takes the analysis grain nearest to the output time
+    mapped back through the stretch, one new period after the last, scaled
+    by the gain at its centre: all three change as smoothly as the curves.
+    Returns the new samples and, for each input position 0..n, its position
+    in the output (float samples; the phone timeline maps through it).
+    """
+    n = len(samples)
+    changed = np.flatnonzero((pitch != 1.0) | (stretch != 1.0) | (gain != 1.0))
+    if not len(changed):
+        return samples, np.arange(n + 1, dtype=np.float64)
+    r0, r1 = int(changed[0]), int(changed[-1]) + 1
+    f0 = track_f0(samples, sample_rate) if f0 is None else f0
+    marks, periods = pitch_marks(samples, sample_rate, f0)
+    at = np.arange(n + 1, dtype=np.float64)  # T: input position -> output position
+    at[r0 + 1:] = r0 + np.cumsum(stretch[r0:].astype(np.float64))
+    positions = np.arange(n + 1, dtype=np.float64)
+    bounds = np.r_[0, marks, n - 1]
+    gaps = np.diff(np.r_[marks, n - 1]).astype(np.float64)
+    out = np.zeros(n + int(abs(at[-1] - n)) + sample_rate // 10, np.float64)
+    j = max(int(np.searchsorted(marks, r0)) - 1, 0)  # the last mark before r0
+    out[:marks[j]] = samples[:marks[j]]
+    t, k, first, plain_before = float(marks[j]), j, True, True
+    while True:
+        tau = float(np.interp(t, at, positions))
+        if not first:  # the analysis mark nearest to tau
+            k = min(max(int(np.searchsorted(marks, tau)), 1), len(marks) - 1)
+            k -= int(abs(marks[k - 1] - tau) <= abs(marks[k] - tau))
+        centre, place = int(marks[k]), round(t)
+        plain = pitch[centre] == 1.0 and gain[centre] == 1.0
+        left, right = centre - int(bounds[k]), int(bounds[k + 2]) - centre
+        if (tau >= r1 and plain and plain_before) or k == len(marks) - 1:
+            # The grain before ends at ``place``: add this one's rise, then the input.
+            shift = place - centre
+            if place > len(out):
+                out = np.concatenate([out, np.zeros(place - len(out))])
+            lo = max(0, place - left)
+            out[lo:place] += (samples[centre - left:centre] * _window(left, 0))[lo - place + left:]
+            result = np.concatenate([out[:place], samples[centre:]])
+            # The rounding (at most about a period) goes where the time was added.
+            residual = shift - (at[r1 - 1] + 1 - r1)
+            share = np.cumsum(np.abs(stretch[r0:r1] - 1.0))
+            share = share / share[-1] if share[-1] > 0 else np.arange(1, r1 - r0 + 1) / (r1 - r0)
+            at[r0 + 1:r1 + 1] += residual * share
+            at[r1:] = positions[r1:] + shift
+            return result.astype(samples.dtype), at
+        grain = samples[centre - left:centre + right] * _window(left, right) * gain[centre]
+        a = place - left
+        if first:  # the output before the first mark is the input itself
+            grain, a, first = grain[left:], place, False
+        if a + len(grain) > len(out):
+            out = np.concatenate([out, np.zeros(a + len(grain) - len(out) + sample_rate // 10)])
+        lo = max(0, a)
+        out[lo:a + len(grain)] += grain[lo - a:]
+        # Voiced: the next pulse one new period later; unchanged pitch: one analysis
+        # gap later (so that this grain ends where the next is centred).
+        step = gaps[k] if pitch[centre] == 1.0 or not periods[k] > 0 else \
+            periods[k] / pitch[centre]
+        plain_before = plain
+        t += max(step, 1.0)
