@@ -11,7 +11,7 @@ import numpy as np
 
 from facespeak.errors import EmptyText
 from facespeak.speech.base import SpeechEngine, close_timeline
-from facespeak.speech.emphasis import mark_emphasis
+from facespeak.speech.emphasis import emphasize, mark_emphasis
 from facespeak.speech.shape import check_voice_params, scale_voice, speak
 from facespeak.speech.voices import resolve_voice
 from facespeak.types import Phone, Sentence, Speech, VoiceParams, Word
@@ -32,8 +32,9 @@ def iter_speech(sentences: Iterable[Sentence], voice: VoiceParams | str | None,
     the sentence's pause as silence; not loudness-normalised. ``voice`` is a
     VoiceParams (base voice and its pitch, range, formant and rate changes)
     or just a voice name; each sentence's own rate and pitch (SSML prosody)
-    multiply it, kept within ``LIMITS``, and its emphasis marks the spoken
-    words. ``engine`` overrides voice resolution (tests pass a ``FakeEngine``)."""
+    multiply it, kept within ``LIMITS``; its emphasis marks the spoken words
+    and is heard on them (``emphasis.emphasize``: higher, longer, louder;
+    later phones and words move by the time added). ``engine`` overrides voice resolution (tests pass a ``FakeEngine``)."""
     params = as_voice_params(voice)
     check_voice_params(params)
     name = params.voice
@@ -45,7 +46,7 @@ def iter_speech(sentences: Iterable[Sentence], voice: VoiceParams | str | None,
         raw = speak(engine, sentence.text, name, language, shaped)
         sample_rate = sample_rate or raw.sample_rate
         piece = trim_edges(resample(raw, sample_rate), EDGE_SILENCE_S)
-        yield mark_emphasis(pad(piece, 0.0, sentence.pause_after_s), sentence)
+        yield pad(emphasize(mark_emphasis(piece, sentence)), 0.0, sentence.pause_after_s)
 
 
 def synthesize_sentences(sentences: Sequence[Sentence], voice: VoiceParams | str | None,

@@ -11,9 +11,10 @@ break or a prosody change splits the sentence there; a break sets the pause
 after the piece before it, a prosody span sets the piece's ``rate`` and
 ``pitch``. Emphasis does not split (each piece would be spoken as a phrase of
 its own): it marks the emphasised words (``Sentence.emphasis``), which the
-speech stage carries onto the spoken words and the motion stage turns into
-nods. Only a sentence that is strongly emphasised as a whole is also spoken
-higher (``STRONG_EMPHASIS_PITCH``).
+speech stage carries onto the spoken words and makes heard on them, wherever
+they are in the sentence (``speech.emphasis.EMPHASIS_PROSODY``: strong +4
+semitones, x1.3 as long, +3 dB; moderate +2, x1.15, +2 dB; reduced -1.5,
+x0.9, -2 dB), and the motion stage turns into nods.
 
 Read with the standard library's SAX parser (expat): no DTDs, so no entity
 declarations and nothing fetched from outside.
@@ -47,8 +48,6 @@ PITCH_LABELS = {"x-low": 0.8, "low": 0.9, "medium": 1.0, "default": 1.0, "high":
 PROSODY_LIMITS = (0.5, 2.0)
 """A span's rate and pitch multipliers (nesting included), as for --rate and --pitch."""
 EMPHASIS_LEVELS = {"strong": "strong", "moderate": "moderate", "reduced": "reduced", "none": ""}
-STRONG_EMPHASIS_PITCH = 1.1
-"""Pitch multiplier of a sentence spoken with strong emphasis from its first word to its last."""
 _ATTRIBUTES = {"speak": ("version", "xmlns", "xml:lang", "xml:base"),
                "break": ("time", "strength"), "emphasis": ("level",),
                "prosody": ("rate", "pitch")}
@@ -279,10 +278,7 @@ def _closing_pause(text: str, last: bool) -> float | None:
 
 
 def _styled(sentence: Sentence, seg: _Segment, levels: list[str]) -> Sentence:
-    keyed = [lv for lv, token in zip(levels, sentence.text.split()) if word_key(token)]
-    pitch = seg.pitch * (STRONG_EMPHASIS_PITCH if keyed and all(lv == "strong" for lv in keyed)
-                         else 1.0)
-    return replace(sentence, rate=seg.rate, pitch=pitch,
+    return replace(sentence, rate=seg.rate, pitch=seg.pitch,
                    emphasis=tuple(levels) if any(levels) else ())
 
 
