@@ -54,13 +54,27 @@ def test_press_seals_lips_over_visible_teeth(renderer):
     assert np.linalg.norm(pts[13] - pts[14]) / renderer.rig.iod < 0.01
 
 
-def test_own_teeth_are_kept_only_where_the_portrait_shows_teeth(renderer, real_dir):
+@pytest.mark.parametrize("name", ["woman_photo.jpg", "full_body.png"])
+def test_parted_lips_without_teeth_close_and_open_when_detected_again(real_dir, name):
+    """Closed loop on portraits whose lips are parted but show no teeth: the
+    lips seal over the gap (its dark line is not smeared between them) and the
+    painted interior reads as open."""
     from facespeak.face.portrait import load_portrait
 
-    assert renderer.mouth.own_teeth  # the demo's smile shows teeth
-    smile = load_portrait(real_dir / "woman_photo.jpg")  # parted lips, no teeth
-    closed_smile = FaceRenderer(make_canvas(smile, detect_face(smile), "face"))
-    assert closed_smile.rig.source_gap > 0.02 and not closed_smile.mouth.own_teeth
+    portrait = load_portrait(real_dir / name)
+    renderer = FaceRenderer(make_canvas(portrait, detect_face(portrait), "face"))
+    assert renderer.rig.source_gap > 0.02 and not renderer.mouth.own_teeth
+
+    def aperture(values):
+        lm = detect_face(Portrait(renderer.render_frame(dict(REST, **values)))).landmarks_px
+        return np.linalg.norm(lm[13] - lm[14]) / inter_ocular_px(lm)
+
+    assert aperture({"lip_press": 1.0, "jaw_open": 0.4}) < 0.03
+    assert aperture({"jaw_open": 0.3}) > 0.1
+
+
+def test_the_demo_keeps_its_own_teeth(renderer):
+    assert renderer.mouth.own_teeth
 
 
 def test_blink_closes_both_eyes(renderer):

@@ -45,8 +45,10 @@ class MouthPainter:
         self.tongue_rgb = np.clip(self.lip_rgb * 0.75 + np.array([25, 4, 6]), 0, 255)
         self.source_image = image
         self.source_mask = _polygon_mask(image.shape[:2], mesh[INNER_POLYGON][:, :2])
-        self.own_teeth = (rig.source_gap > SHOWS_TEETH_GAP
-                          and _teeth_share(image, self.source_mask, self.lip_rgb) >= OWN_TEETH_SHARE)
+        self.parted = rig.source_gap > SHOWS_TEETH_GAP
+        """The portrait's lips are parted (the warp must not sample their gap)."""
+        self.own_teeth = (self.parted and _teeth_share(image, self.source_mask, self.lip_rgb)
+                          >= OWN_TEETH_SHARE)
 
     def paint(self, frame: np.ndarray, pose: RigPose, values: dict[str, float]) -> None:
         """Composite the interior into ``frame`` (in place) for one posed frame."""

@@ -42,9 +42,10 @@ class FaceRenderer:
         return self.canvas.image.shape[1], self.canvas.image.shape[0]
 
     def _source_without_own_mouth(self, image: np.ndarray) -> np.ndarray:
-        """The image the warp samples: where the portrait shows teeth, the gap is
-        filled with lip colour so lips closing over them do not smear teeth."""
-        if not self.mouth.own_teeth:
+        """The image the warp samples: where the portrait's lips are parted, the
+        gap is filled with lip colour so lips closing over it do not smear its
+        teeth or darkness into a line between them."""
+        if not self.mouth.parted:
             return image
         import cv2
 
