@@ -13,6 +13,7 @@ import pytest
 from facespeak.face.detect import detect_face
 from facespeak.face.portrait import load_portrait
 from facespeak.speech import list_voices
+from facespeak.speech.voices import ESPEAK
 from facespeak.types import Portrait
 from facespeak.voice import describe_face, estimate_gender, face_regions, voice_for_face
 from facespeak.voice.face_consistency import (
@@ -99,11 +100,44 @@ def test_lip_colour_says_nothing_without_colour():
     assert grey.gender == "male" and not any(name == "red lips" for name, _ in grey.cues)
 
 
-def test_other_languages_leave_the_base_voice_to_the_speech_stage():
-    english = voice_params_from_descriptor(_descriptor(long_hair=0.6), "en-GB")
-    german = voice_params_from_descriptor(_descriptor(long_hair=0.6), "de")
-    assert english.voice is not None and german.voice is None
-    assert german.pitch_scale == english.pitch_scale
+@pytest.mark.skipif(not ESPEAK.available(), reason="libespeak-ng is not installed")
+@pytest.mark.parametrize("cues, gender", [({"long_hair": 0.6}, "female"),
+                                          ({"lip_redness": 30.0}, "female"),
+                                          ({"moustache": 0.7}, "male"),
+                                          ({"size": 2.0}, "male")])
+def test_other_languages_get_an_espeak_variant_of_the_faces_gender(cues, gender):
+    english = voice_params_from_descriptor(_descriptor(**cues), "en-GB")
+    german = voice_params_from_descriptor(_descriptor(**cues), "de")
+    engine, _, name = german.voice.partition(":")
+    base, _, variant = name.partition("+")
+    assert (engine, base) == ("espeak", "de")
+    assert {v.name: v.gender for v in ESPEAK.variants()}[variant] == gender
+    assert german.reason.startswith(f"face: {gender} (") and f"voice {german.voice}," in \
+        german.reason
+    # the face shapes the base voice of its gender the same way in every language
+    assert _gender_of(english.voice) == gender
+    assert (german.pitch_scale, german.pitch_range, german.rate) == (
+        english.pitch_scale, english.pitch_range, english.rate)
+
+
+@pytest.mark.skipif(not ESPEAK.available(), reason="libespeak-ng is not installed")
+def test_the_female_variant_speaks_higher_and_any_language_gets_one():
+    from facespeak.speech import synthesize_sentences
+    from facespeak.text import normalize_text
+    from facespeak.voice.analysis import to_analysis_rate, track_f0
+
+    def median_f0(voice: str) -> float:
+        speech = synthesize_sentences(normalize_text("Guten Tag, wie geht es Ihnen?", "de"),
+                                      voice, "de")
+        f0 = track_f0(to_analysis_rate(speech.samples, speech.sample_rate))
+        return float(np.median(f0[f0 > 0]))
+
+    female, male = (voice_params_from_descriptor(_descriptor(**cues), "de").voice
+                    for cues in ({"long_hair": 0.6}, {"moustache": 0.7}))
+    assert median_f0(female) > 1.5 * median_f0(male)
+    chinese = voice_params_from_descriptor(_descriptor(long_hair=0.6), "zh").voice
+    assert chinese.startswith("espeak:cmn-latn-pinyin+")
+    assert voice_params_from_descriptor(_descriptor(), "xx-nowhere").voice is None
 
 
 def test_painted_moustache_is_measured_on_the_upper_lip(demo_portrait, demo_face):

@@ -63,6 +63,20 @@ def test_speak_with_a_face_and_a_voice_keeps_the_voice(tmp_path):
 
 
 @pytest.mark.skipif(not ESPEAK.available(), reason="libespeak-ng is not installed")
+def test_speak_another_language_with_a_face_and_with_a_voice(tmp_path):
+    from facespeak.voice.face_voice import ESPEAK_VARIANTS
+
+    text = "Guten Tag."
+    faced = speak(text, tmp_path / "face.wav", language="de", face=demo_portrait_path())
+    gender = faced.voice.reason.split()[1]  # "face: female (0.53: ...), voice ..."
+    variant = ESPEAK_VARIANTS[gender]
+    assert (faced.speech.engine, faced.speech.voice) == ("espeak", f"de+{variant}")
+    forced = speak(text, tmp_path / "forced.wav", voice="espeak:de+m1", language="de",
+                   face=demo_portrait_path())
+    assert forced.speech.voice == "de+m1" and forced.voice.reason.startswith("--voice, face:")
+
+
+@pytest.mark.skipif(not ESPEAK.available(), reason="libespeak-ng is not installed")
 def test_speak_other_languages_and_the_zh_alias(tmp_path):
     result = speak("你好，欢迎。", tmp_path / "zh.wav", language="zh")
     assert (result.speech.engine, result.speech.voice) == ("espeak", "cmn-latn-pinyin")

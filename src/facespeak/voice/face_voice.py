@@ -66,6 +66,14 @@ PITCH_BOUNDS = (0.8, 1.3)
 FORMANT_BOUNDS = (0.9, 1.15)
 RANGE_BOUNDS = (0.8, 1.25)
 RATE_BOUNDS = (0.9, 1.1)
+ESPEAK_VARIANTS = {"female": "f2", "male": "m6"}
+"""espeak-ng variant of each gender for languages other than English (espeak-ng's
+language voices are all male). Median F0 on German 187 and 97 Hz, near the
+English base voices' (Festival slt-hts, flite rms), so the face's pitch scale
+means about the same in every language; of the variants tried (f1 f2 f5, m1
+m3 m5 m6, and none) the two with the lowest recogniser WER on en-us over 30
+Harvard sentences: 65 % and 60 % (none 79 %, the others 66-87 %; espeak-ng
+is hard for this recogniser, compare the figures with each other only)."""
 
 
 @dataclass(frozen=True)
@@ -85,8 +93,9 @@ class GenderEstimate:
 def voice_for_face(face: FaceGeometry, image: np.ndarray, language: str = "en") -> VoiceParams:
     """The voice for the face ``face`` (from ``detect_face``) found in ``image``
     ((H, W, 3) uint8 RGB). Deterministic: the same photo always gives the same
-    voice. The base voice is chosen for English only; for other languages it is
-    left to the speech stage (``voice=None``) and pitch and formants carry the face."""
+    voice. The base voice has the face's gender: an English voice for English,
+    the language's espeak-ng voice with a male or female variant otherwise
+    (``base_voice``); pitch, range and rate are relative to it."""
     return voice_params_from_descriptor(describe_face(face, image), language)
 
 
@@ -100,11 +109,10 @@ def voice_params_from_descriptor(face: FaceDescriptor, language: str = "en") -> 
     pitch_range = _bounded(math.exp(RANGE_LOG_PER_SIZE * size + RANGE_LOG_PER_MASCULINITY * lean),
                            RANGE_BOUNDS)
     rate = _bounded(math.exp(RATE_LOG_PER_SIZE * size), RATE_BOUNDS)
-    is_english = language.strip().lower().replace("_", "-").split("-")[0] == "en"
+    voice = base_voice(gender.gender, language)
     return VoiceParams(
-        voice=english_voice(gender.gender) if is_english else None,
-        pitch_scale=pitch, pitch_range=pitch_range, formant_scale=formants, rate=rate,
-        reason=_reason(gender, face.size, pitch, pitch_range, formants, rate),
+        voice=voice, pitch_scale=pitch, pitch_range=pitch_range, formant_scale=formants,
+        rate=rate, reason=_reason(gender, voice, face.size, pitch, pitch_range, formants, rate),
     )
 
 
@@ -129,6 +137,34 @@ def estimate_gender(face: FaceDescriptor) -> GenderEstimate:
         confidence=1.0 / (1.0 + math.exp(-CONFIDENCE_SLOPE * abs(masculinity))),
         cues=cues,
     )
+
+
+def base_voice(gender: str, language: str) -> str | None:
+    """An installed voice of ``gender`` for ``language``, engine-qualified:
+    ``english_voice`` for English, else ``espeak_voice``; None if there is none
+    (the speech stage then picks the language's default)."""
+    from facespeak.speech.voices import is_english
+
+    return english_voice(gender) if is_english(language) else espeak_voice(gender, language)
+
+
+@lru_cache(maxsize=64)
+def espeak_voice(gender: str, language: str) -> str | None:
+    """The voice the speech stage would pick for ``language`` (espeak-ng's),
+    with ``ESPEAK_VARIANTS[gender]``: "espeak:de+f2". espeak-ng's language
+    voices are all male; its variants set the pitch, formants and breathiness
+    of a male or female speaker on top of any language. None when espeak-ng
+    is missing or does not speak the language."""
+    from facespeak.speech.voices import ESPEAK, normalize_language
+
+    if not ESPEAK.available():
+        return None
+    name = ESPEAK.voice_for_language(normalize_language(language))
+    if name is None:
+        return None
+    variants = {v.name: v.gender for v in ESPEAK.variants()}
+    variant = ESPEAK_VARIANTS.get(gender)
+    return f"espeak:{name}+{variant}" if variants.get(variant) == gender else f"espeak:{name}"
 
 
 @lru_cache(maxsize=4)
@@ -160,10 +196,11 @@ def _bounded(value: float, bounds: tuple[float, float]) -> float:
     return round(float(np.clip(value, *bounds)), 3)
 
 
-def _reason(gender: GenderEstimate, size: float, pitch: float, pitch_range: float,
-            formants: float, rate: float) -> str:
+def _reason(gender: GenderEstimate, voice: str | None, size: float, pitch: float,
+            pitch_range: float, formants: float, rate: float) -> str:
     toward = [name for name, v in gender.cues if (v > 0) == (gender.gender == "male")]
     why = ", ".join(toward) or "no clear cue"
-    return (f"face: {gender.gender} ({gender.confidence:.2f}: {why}), size {size:+.2f}, "
-            f"pitch ×{pitch:.2f}, range ×{pitch_range:.2f}, formants ×{formants:.2f}, "
-            f"rate ×{rate:.2f}")
+    return (f"face: {gender.gender} ({gender.confidence:.2f}: {why}), "
+            + (f"voice {voice}, " if voice else "")
+            + f"size {size:+.2f}, pitch ×{pitch:.2f}, range ×{pitch_range:.2f}, "
+            f"formants ×{formants:.2f}, rate ×{rate:.2f}")

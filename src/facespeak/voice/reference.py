@@ -24,7 +24,7 @@ from facespeak.text import normalize_text
 from facespeak.text.harvard import HARVARD_SENTENCES
 from facespeak.types import VoiceParams
 from facespeak.voice import analysis as an
-from facespeak.voice.face_voice import english_voice
+from facespeak.voice.face_voice import base_voice
 
 MIN_SPEECH_S = 2.0
 ENVELOPE_FFT = 1024
@@ -157,16 +157,16 @@ def voice_params_for(profile: VoiceProfile, language: str = "en", voice: str | N
                      ) -> VoiceParams:
     """The base voice and engine-side shaping that bring synthesis close to
     ``profile`` before ``convert_speech`` finishes the job: ``voice`` when
-    given (``--voice``), else an English voice of the profile's gender (other
-    languages: the language's default voice); and pitch level, pitch range
+    given (``--voice``), else a voice of the profile's gender (``base_voice``:
+    English, or the language's espeak-ng voice with a variant of that gender,
+    as for a face); and pitch level, pitch range
     and speaking rate matched to the profile as
     measured on the voice speaking ``CALIBRATION_TEXT``. The engines' pitch
     controls are not exact (flite's range control overshoots), so the pitch
     is measured once more with the first guess and corrected: a reference
     costs two short syntheses (about 1-2 s)."""
-    english = language.strip().lower().replace("_", "-").split("-")[0] == "en"
-    if voice is None and english:
-        voice = english_voice(profile.gender)
+    if voice is None:
+        voice = base_voice(profile.gender, language)
     base = _calibration_profile(VoiceParams(voice=voice), language)
     guess = VoiceParams(
         voice=voice,
