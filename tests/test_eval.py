@@ -298,9 +298,9 @@ def test_our_video_end_to_end_with_timeline_text_and_source(said):
     assert report.articulation.open_vowel_aperture > 0.06
     assert report.intelligibility.word_error_rate <= 0.3
     assert report.identity.ssim > 0.7 and report.identity.shape_distance < 0.05
-    # the renderer moves the mouth 40 ms (one frame) before the sound
-    assert report.sync_plain.lag_frames in (0, 1, 2) and report.sync_plain.peak_r > 0.3
-    assert report.sync.offset_frames in (0, 1, 2) and report.sync.matched
+    # the mouth moves 80 ms (two frames) before the sound; real clips read +3
+    assert report.sync_plain.lag_frames in (1, 2, 3) and report.sync_plain.peak_r > 0.3
+    assert report.sync.offset_frames in (1, 2, 3) and report.sync.matched
 
 
 @pytest.mark.parametrize("shift", [5, -8])
