@@ -23,6 +23,10 @@ INNER_POLYGON = list(g.INNER_LIP_UPPER) + list(reversed(g.INNER_LIP_LOWER[1:-1])
 SUBPIXEL_BITS = 4
 SHOWS_TEETH_GAP = 0.02
 """Source inner-lip gaps (IOD) above this may show the portrait's own teeth..."""
+UPPER_TEETH_SHOW_IOD = 0.035
+"""How far the upper incisors show below the resting upper lip (about 3 mm)."""
+LOWER_TEETH_MAX_IOD = 0.06
+"""How much of the lower teeth shows above the lower lip on the widest openings."""
 OWN_TEETH_SHARE = 0.15
 """...if at least this share of the gap looks like teeth: brighter than the lips
 by a quarter and unsaturated (a smile with parted lips but no teeth showing
@@ -95,7 +99,10 @@ class MouthPainter:
         lower_lip = _curve(rest_uv, g.INNER_LIP_LOWER, u) + opening
         across = np.clip(np.abs(u), 0, 1.2)
         depth = 1.0 - 0.45 * across ** 2                       # darker toward the corners
-        upper_bottom = upper_lip + 0.075 * (1 - 0.55 * across ** 2)  # incisors longest
+        # The upper incisors' edges sit a little below the resting upper lip
+        # (more shows as the lip lifts); between them and the lower teeth the
+        # jaw opens a dark gap, as in speech: a small opening is not a clench.
+        upper_bottom = upper_lip + UPPER_TEETH_SHOW_IOD * (1 - 0.55 * across ** 2)
         # The cavity is darkest in the shadow of the upper teeth and toward the corners.
         shadow = 0.55 + 0.45 * np.clip((v - upper_bottom) / 0.12, 0, 1)
         out = np.empty(u.shape + (3,), np.float32)
@@ -104,13 +111,14 @@ class MouthPainter:
         # The tongue lies on the floor of the mouth, behind the lower teeth, and
         # rises for l/n/t/d/th; a wide-open mouth shows more of it (it rides on
         # the jaw), its far part darker than its tip.
-        rise = 0.1 + 0.12 * values["tongue"] + 0.35 * max(opening - 0.1, 0.0)
+        rise = 0.04 + 0.14 * values["tongue"] + 0.3 * max(opening - 0.1, 0.0)
         tongue_top = lower_lip - rise * (1 - 0.6 * across ** 2)
         near = 0.7 + 0.3 * np.clip((v - tongue_top) / max(rise, 1e-3), 0, 1)
         _blend(out, self.tongue_rgb * ((0.55 + 0.45 * depth) * near)[..., None],
                _edge(v - tongue_top, 0.02) * _edge(0.95 - across, 0.1))
         # Lower teeth show more as the jaw drops.
-        lower_height = 0.035 + 0.045 * min(opening / 0.25, 1.0)
+        # Lower teeth rise above the lower lip only as the jaw drops well open.
+        lower_height = LOWER_TEETH_MAX_IOD * float(np.clip((opening - 0.04) / 0.2, 0.0, 1.0))
         lower_top = lower_lip - lower_height * (1 - 0.5 * across ** 2)
         _blend(out, self._teeth(u, 0.8), _edge(v - lower_top, 0.006) * _edge(0.72 - across, 0.05))
         _blend(out, self._teeth(u, 0.92), _edge(upper_bottom - v, 0.006) * _edge(0.8 - across, 0.05))
