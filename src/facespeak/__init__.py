@@ -47,13 +47,14 @@ def __getattr__(name: str) -> object:
 
 def say(portrait: str | Path, text: str, output: str | Path, *,
         progress: Progress | None = None, **options: object) -> SayResult:
-    from facespeak.pipeline import say as say_with_options
-
     """Make ``output`` (MP4) in which the face in ``portrait`` speaks ``text``.
 
     Keyword options are the fields of ``SayOptions`` (voice, language, seed, fps,
-    crop, size, head_motion, save_audio, save_motion, motion), as on the command line.
+    crop, size, head_motion, save_audio, save_motion, motion, label, rate, pitch,
+    ssml, voice_ref), as on the command line.
     """
+    from facespeak.pipeline import say as say_with_options
+
     opts = SayOptions(**options)  # type: ignore[arg-type]
     if progress is None:
         return say_with_options(portrait, text, output, opts)
