@@ -102,8 +102,7 @@ class MouthPainter:
         # The upper incisors' edges sit a little below the resting upper lip
         # (more shows as the lip lifts); between them and the lower teeth the
         # jaw opens a dark gap, as in speech: a small opening is not a clench.
-        upper_bottom = (upper_lip + UPPER_TEETH_SHOW_IOD * (1 - 0.55 * across ** 2)
-                        - _INCISAL_EDGE[_lut_index(u)])
+        upper_bottom = upper_lip + UPPER_TEETH_SHOW_IOD * (1 - 0.55 * across ** 2)
         # The cavity is darkest in the shadow of the upper teeth and toward the corners.
         shadow = 0.55 + 0.45 * np.clip((v - upper_bottom) / 0.12, 0, 1)
         out = np.empty(u.shape + (3,), np.float32)
@@ -127,7 +126,8 @@ class MouthPainter:
 
     def _teeth(self, u: np.ndarray, brightness: float) -> np.ndarray:
         """Teeth colour with shading toward the corners and faint gaps between teeth."""
-        return (self.teeth_rgb * brightness).astype(np.float32) * _TEETH_SHADE[_lut_index(u)][..., None]
+        index = np.clip(((u + _LUT_REACH) * _LUT_PER_U).astype(np.int32), 0, len(_TEETH_SHADE) - 1)
+        return (self.teeth_rgb * brightness).astype(np.float32) * _TEETH_SHADE[index][..., None]
 
     def _overlay_own_teeth(self, interior: np.ndarray, pose: RigPose,
                            box: tuple[int, int, int, int]) -> None:
@@ -144,38 +144,15 @@ class MouthPainter:
         _blend(interior, patch, alpha)
 
 
-_TOOTH_EDGES = np.array([-0.9, -0.68, -0.5, -0.27, 0.0, 0.27, 0.5, 0.68, 0.9])
-"""Where neighbouring teeth meet across the mouth (u): central incisors widest."""
-_TOOTH_SHORTER_IOD = np.array([0.0, 0.004, 0.006, 0.003, 0.003, 0.006, 0.004, 0.0])
-"""How much shorter than the central incisors each tooth is, corner to corner
-(laterals shortest, canines longer again): the incisal edge is not a ruler."""
-_EMBRASURE_IOD = 0.005
-"""How far the edge rises where two teeth meet (the notch between them)."""
-
-
-def _within_tooth(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(index of the tooth at u, position 0..1 across that tooth)."""
-    edges = _TOOTH_EDGES
-    k = np.clip(np.searchsorted(edges, u) - 1, 0, len(edges) - 2)
-    left, right = edges[k], edges[k + 1]
-    return k, np.clip((u - left) / (right - left), 0.0, 1.0)
-
-
-def _incisal_edge(u: np.ndarray) -> np.ndarray:
-    """Upward offset (IOD) of the upper teeth's lower edge at u: each tooth's
-    own length and a rounded notch where it meets the next."""
-    k, across_tooth = _within_tooth(u)
-    notch = _EMBRASURE_IOD * (1.0 - np.sin(np.pi * across_tooth)) ** 4
-    return (_TOOTH_SHORTER_IOD[k] + notch).astype(np.float32)
-
-
 def _teeth_shade(u: np.ndarray) -> np.ndarray:
     """Shade of the teeth across the mouth (u): each tooth a rounded surface,
     lit in its middle and darker toward its edges, with a fine dark line where
     neighbours meet; widest at the middle (central incisors), and the row
     darker as it turns back toward the corners."""
-    edges = _TOOTH_EDGES
-    _, across_tooth = _within_tooth(u)
+    edges = np.array([-0.9, -0.68, -0.5, -0.27, 0.0, 0.27, 0.5, 0.68, 0.9])
+    k = np.clip(np.searchsorted(edges, u) - 1, 0, len(edges) - 2)
+    left, right = edges[k], edges[k + 1]
+    across_tooth = np.clip((u - left) / (right - left), 0.0, 1.0)  # 0..1 within a tooth
     rounded = 0.93 + 0.07 * np.sin(np.pi * across_tooth) ** 0.6
     dist = np.abs(u[:, None] - edges).min(-1)
     line = 1.0 - 0.07 * np.exp(-(dist / 0.01) ** 2)
@@ -185,11 +162,6 @@ def _teeth_shade(u: np.ndarray) -> np.ndarray:
 # The shade depends on u alone: tabulated once, looked up per pixel.
 _LUT_REACH, _LUT_PER_U = 1.5, 400
 _TEETH_SHADE = _teeth_shade(np.arange(-_LUT_REACH, _LUT_REACH, 1 / _LUT_PER_U))
-_INCISAL_EDGE = _incisal_edge(np.arange(-_LUT_REACH, _LUT_REACH, 1 / _LUT_PER_U))
-
-
-def _lut_index(u: np.ndarray) -> np.ndarray:
-    return np.clip(((u + _LUT_REACH) * _LUT_PER_U).astype(np.int32), 0, len(_TEETH_SHADE) - 1)
 
 
 def _curve(rest_uv: np.ndarray, ids: tuple[int, ...], u: np.ndarray) -> np.ndarray:
