@@ -40,13 +40,7 @@ def _add_say(sub: argparse._SubParsersAction) -> None:
     p.add_argument("text", metavar="TEXT", help="what to say; '-' reads it from standard input")
     p.add_argument("-o", "--output", type=Path, default=Path("facespeak.mp4"),
                    help="output MP4 (default: facespeak.mp4)")
-    p.add_argument("--voice", help="voice, e.g. rms, slt, flite:awb, espeak:de (see 'facespeak voices'); "
-                                   "default: one chosen to fit the face")
-    p.add_argument("--voice-ref", type=Path, metavar="AUDIO",
-                   help="make the voice like this recording (>= 2 s of speech, any common format)")
-    p.add_argument("--lang", help="language code, e.g. en, de, fr, cmn (default: en)")
-    _add_rate_and_pitch(p)
-    _add_ssml(p)
+    _add_voice_options(p, "default: one chosen to fit the face")
     p.add_argument("--seed", type=int, default=0, help="random seed for head motion and blinks (default 0)")
     p.add_argument("--fps", type=float, default=25.0, help="frames per second (default 25)")
     p.add_argument("--crop", choices=["full", "face"], default="full",
@@ -63,6 +57,17 @@ def _add_say(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="also say why the voice was chosen and how long each stage took")
+
+
+def _add_voice_options(p: argparse.ArgumentParser, default_voice: str) -> None:
+    """The options ``say`` and ``speak`` share: which voice, its language and prosody."""
+    p.add_argument("--voice", help="voice, e.g. slt-hts, rms, flite:awb, espeak:de "
+                                   f"(see 'facespeak voices'); {default_voice}")
+    p.add_argument("--voice-ref", type=Path, metavar="AUDIO",
+                   help="make the voice like this recording (>= 2 s of speech, any common format)")
+    p.add_argument("--lang", help="language code, e.g. en, de, fr, zh (default: en)")
+    _add_rate_and_pitch(p)
+    _add_ssml(p)
 
 
 def _add_rate_and_pitch(p: argparse.ArgumentParser) -> None:
@@ -88,12 +93,7 @@ def _add_speak(sub: argparse._SubParsersAction) -> None:
                    help="output WAV (default: facespeak.wav)")
     p.add_argument("--face", metavar="PORTRAIT",
                    help="choose the voice to fit the face in this portrait ('demo': built-in)")
-    p.add_argument("--voice", help="voice, e.g. slt-hts, rms, espeak:de (see 'facespeak voices')")
-    p.add_argument("--voice-ref", type=Path, metavar="AUDIO",
-                   help="make the voice like this recording (>= 2 s of speech, any common format)")
-    p.add_argument("--lang", help="language code, e.g. en, de, fr, zh (default: en)")
-    _add_rate_and_pitch(p)
-    _add_ssml(p)
+    _add_voice_options(p, "default: one chosen to fit --face, else the language's default")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
 
 

@@ -43,14 +43,20 @@ def recognize(samples: np.ndarray, sample_rate: int) -> str:
     if sample_rate != RECOGNISER_RATE:
         g = gcd(RECOGNISER_RATE, sample_rate)
         x = resample_poly(x, RECOGNISER_RATE // g, sample_rate // g)
-    pcm = recognizer_pcm(x)
     with _LOCK:
         decoder = _decoder()
-        decoder.start_utt()
-        decoder.process_raw(pcm, full_utt=True)
-        decoder.end_utt()
+        decode_utterance(decoder, x)
         hypothesis = decoder.hyp()
     return hypothesis.hypstr if hypothesis is not None else ""
+
+
+def decode_utterance(decoder, samples: np.ndarray) -> None:
+    """Run a PocketSphinx ``decoder`` over mono float audio at ``RECOGNISER_RATE``
+    as one utterance; its results are then read from the decoder (the caller
+    holds that decoder's lock)."""
+    decoder.start_utt()
+    decoder.process_raw(recognizer_pcm(samples), full_utt=True)
+    decoder.end_utt()
 
 
 def recognizer_pcm(samples: np.ndarray) -> bytes:

@@ -20,7 +20,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
 from facespeak.errors import EngineMissing
-from facespeak.evaluate.intelligibility import RECOGNISER_RATE, recognizer_pcm
+from facespeak.evaluate.intelligibility import RECOGNISER_RATE, decode_utterance
 from facespeak.types import Phone
 
 RECOGNISER_FRAME_S = 0.01
@@ -83,12 +83,9 @@ def recognize_phones(samples: np.ndarray, sample_rate: int) -> tuple[Phone, ...]
     search; noise and silence segments become silence, "")."""
     if sample_rate != RECOGNISER_RATE:
         raise ValueError(f"recognize_phones needs {RECOGNISER_RATE} Hz audio, got {sample_rate}")
-    pcm = recognizer_pcm(samples)
     with _LOCK:
         decoder = _phone_decoder()
-        decoder.start_utt()
-        decoder.process_raw(pcm, full_utt=True)
-        decoder.end_utt()
+        decode_utterance(decoder, samples)
         segments = [(s.word, s.start_frame, s.end_frame + 1) for s in decoder.seg()]
     return tuple(Phone(_ARPABET.get(word, ""), start * RECOGNISER_FRAME_S,
                        end * RECOGNISER_FRAME_S) for word, start, end in segments)

@@ -7,8 +7,9 @@ upper-lid skin (the band just above the lid, moved down onto the opening),
 shaded a little darker, with the lash line along the lower edge where closed
 lids meet: a smooth arc, widest in the middle and tapering to the corners,
 dark and thick enough to read as closed lashes (Face Mesh reads a thin or
-faint line on a painted or grey portrait as a half-open eye). The mask is the rigidly moved rest opening, anti-aliased and
-feathered, so nothing shows at its border.
+faint line on a painted or grey portrait as a half-open eye). The mask is
+the rigidly moved rest opening, anti-aliased and feathered, so nothing shows
+at its border.
 """
 
 from __future__ import annotations

@@ -34,14 +34,14 @@ class FaceRenderer:
         x0, y0, _, _ = self.rig.roi
         ow, oh = self.warp.out_size
         self.region = (x0, y0, min(x0 + ow, w), min(y0 + oh, h))
-        self.source = self._source_without_own_mouth(canvas.image)
+        self.source = self._source_with_lip_gap_filled(canvas.image)
 
     @property
     def size(self) -> tuple[int, int]:
         """(width, height) of the frames."""
         return self.canvas.image.shape[1], self.canvas.image.shape[0]
 
-    def _source_without_own_mouth(self, image: np.ndarray) -> np.ndarray:
+    def _source_with_lip_gap_filled(self, image: np.ndarray) -> np.ndarray:
         """The image the warp samples: where the portrait's lips are parted, the
         gap is filled with lip colour so lips closing over it do not smear its
         teeth or darkness into a line between them."""

@@ -34,7 +34,8 @@ def iter_speech(sentences: Iterable[Sentence], voice: VoiceParams | str | None,
     or just a voice name; each sentence's own rate and pitch (SSML prosody)
     multiply it, kept within ``LIMITS``; its emphasis marks the spoken words
     and is heard on them (``emphasis.emphasize``: higher, longer, louder;
-    later phones and words move by the time added). ``engine`` overrides voice resolution (tests pass a ``FakeEngine``)."""
+    later phones and words move by the time added). ``engine`` overrides
+    voice resolution (tests pass a ``FakeEngine``)."""
     params = as_voice_params(voice)
     check_voice_params(params)
     name = params.voice

@@ -165,7 +165,6 @@ def _window(left: int, right: int) -> np.ndarray:
     return np.concatenate([rise, fall])
 
 
-
 def warp(samples: np.ndarray, sample_rate: int, pitch: np.ndarray, stretch: np.ndarray,
          gain: np.ndarray, f0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """TD-PSOLA with a pitch factor, a time stretch (output samples per input

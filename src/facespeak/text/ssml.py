@@ -13,7 +13,7 @@ after the piece before it, a prosody span sets the piece's ``rate`` and
 its own): it marks the emphasised words (``Sentence.emphasis``), which the
 speech stage carries onto the spoken words and makes heard on them, wherever
 they are in the sentence (``speech.emphasis.EMPHASIS_PROSODY``: strong +4
-semitones, x1.3 as long, +3 dB; moderate +2, x1.15, +2 dB; reduced -1.5,
+semitones, x1.3 as long, +2.5 dB; moderate +2, x1.15, +2 dB; reduced -1.5,
 x0.9, -2 dB), and the motion stage turns into nods.
 
 Read with the standard library's SAX parser (expat): no DTDs, so no entity
