@@ -1,4 +1,6 @@
 import itertools
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -558,3 +560,20 @@ def test_content_words():
         False, True, False, True, True, False]
     assert is_content_word("Häuser", "de") and not is_content_word("der", "de")
     assert is_content_word("世界", "cmn") and not is_content_word("的", "cmn")
+
+
+@needs_espeak
+def test_espeak_starts_once_when_threads_ask_at_the_same_moment():
+    """`say` lists voices in two threads at once; two first calls used to start
+    libespeak-ng twice, which crashes the process."""
+    script = ("import threading; from facespeak.speech import espeak\n"
+              "gate = threading.Barrier(4)\n"
+              "def start(): gate.wait(); espeak._library()\n"
+              "threads = [threading.Thread(target=start) for _ in range(4)]\n"
+              "[t.start() for t in threads]; [t.join() for t in threads]\n"
+              "print(espeak._library().sample_rate)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert int(done.stdout) > 0
+

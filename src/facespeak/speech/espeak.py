@@ -177,8 +177,19 @@ def _languages(ptr: int) -> list[tuple[int, str]]:
     return sorted(found, key=lambda f: f[0])
 
 
-@functools.cache
+_LIBRARY_START = threading.Lock()
+
+
 def _library() -> _Library:
+    """The library, started once even when two threads ask at the same moment
+    (``say`` lists voices while the face is found): a second espeak_Initialize
+    in the process hangs, and functools.cache alone does not stop two first calls."""
+    with _LIBRARY_START:
+        return _started_library()
+
+
+@functools.cache
+def _started_library() -> _Library:
     try:
         return _Library()
     except OSError as e:
