@@ -577,3 +577,30 @@ def test_espeak_starts_once_when_threads_ask_at_the_same_moment():
     assert done.returncode == 0, done.stderr[-500:]
     assert int(done.stdout) > 0
 
+
+def test_prefetched_keeps_order_and_stays_a_few_items_ahead():
+    from facespeak.speech.assemble import prefetched
+
+    started: list[int] = []
+
+    def slow_square(k: int) -> int:
+        started.append(k)
+        time.sleep(0.02 * (k % 3))  # later items may finish first
+        return k * k
+
+    results = prefetched(slow_square, list(range(12)), ahead=2)
+    assert next(results) == 0
+    assert len(started) <= 3  # not the whole list at once: memory stays flat
+    assert list(results) == [k * k for k in range(1, 12)]
+
+
+def test_prefetched_raises_the_failing_items_error():
+    from facespeak.speech.assemble import prefetched
+
+    def fail_on_three(k: int) -> int:
+        if k == 3:
+            raise UnknownVoice("no such voice")
+        return k
+
+    with pytest.raises(UnknownVoice):
+        list(prefetched(fail_on_three, list(range(6)), ahead=2))
