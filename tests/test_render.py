@@ -1,6 +1,7 @@
 """Render stage: the rig moves the right points, the warp is exact at rest, and a
 rendered mouth really opens and closes when the face is detected again."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -9,6 +10,7 @@ from facespeak.face.geometry import inter_ocular_px
 from facespeak.render.layout import MAX_LONG_SIDE_PX, make_canvas
 from facespeak.render.renderer import FaceRenderer
 from facespeak.render.rig import MAX_GAP_IOD
+from facespeak.render.warp import DenseWarp
 from facespeak.types import MOTION_CHANNELS, Portrait
 
 REST = {k: 0.0 for k in MOTION_CHANNELS}
@@ -105,3 +107,44 @@ def test_rendered_mouth_opens_and_closes_when_detected_again(renderer):
     assert aperture(dict(REST, lip_press=1.0)) < 0.03
     assert aperture(dict(REST, jaw_open=0.9)) > 0.15
 
+
+
+def test_rotation_from_euler_is_intrinsic_yxz_and_inverts():
+    from scipy.spatial.transform import Rotation
+
+    from facespeak.face.geometry import euler_from_rotation, rotation_from_euler
+
+    for angles in np.random.default_rng(3).uniform(-60, 60, (50, 3)):
+        rot = rotation_from_euler(*angles)
+        assert np.allclose(rot, Rotation.from_euler("YXZ", angles, degrees=True).as_matrix())
+        assert np.allclose(euler_from_rotation(rot), angles)
+
+
+def textured(size: int = 120) -> np.ndarray:
+    rng = np.random.default_rng(4)
+    return cv2.GaussianBlur(rng.integers(0, 256, (size, size, 3)).astype(np.uint8), (0, 0), 1.5)
+
+
+def grid_points(x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    xs, ys = np.meshgrid(np.linspace(x0, x1 - 1, 9), np.linspace(y0, y1 - 1, 9))
+    return np.column_stack([xs.ravel(), ys.ravel()]).astype(np.float32)
+
+
+def test_dense_warp_moves_a_region_with_its_points():
+    """A uniform move of every point shifts the picture by exactly that much,
+    placed at the region's own corner (not the image's)."""
+    image, roi = textured(), (20, 30, 100, 110)
+    points = grid_points(*roi)
+    warped = DenseWarp(points, roi).warp(image, points + [3.0, 2.0])
+    inside = warped[10:70, 10:70].astype(int)
+    assert np.abs(inside - image[30 + 10 - 2:30 + 70 - 2, 20 + 10 - 3:20 + 70 - 3]).max() <= 1
+    assert np.abs(inside - image[40:100, 30:90]).mean() > 5  # it did move
+
+
+def test_dense_warp_mirrors_the_picture_beyond_its_edge():
+    """Moving content away from the top edge shows the rows below it mirrored,
+    not the edge row repeated (streaks in hair cut by the frame)."""
+    image = textured()
+    points = grid_points(0, 0, 120, 120)
+    warped = DenseWarp(points, (0, 0, 120, 120)).warp(image, points + [0.0, 6.0])
+    assert np.abs(warped[:5, 10:110].astype(int) - image[6:1:-1, 10:110]).max() <= 1

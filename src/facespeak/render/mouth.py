@@ -47,6 +47,9 @@ class MouthPainter:
                                  * (0.9 + 0.1 * skin / max(skin.mean(), 1)), 0, 255)
         self.cavity_rgb = self.lip_rgb * 0.3 + 4
         self.tongue_rgb = np.clip(self.lip_rgb * 0.75 + np.array([25, 4, 6]), 0, 255)
+        # float32 like the per-frame arrays, so products with them stay float32.
+        self.teeth_rgb, self.cavity_rgb, self.tongue_rgb = (
+            c.astype(np.float32) for c in (self.teeth_rgb, self.cavity_rgb, self.tongue_rgb))
         self.source_image = image
         self.source_mask = _polygon_mask(image.shape[:2], mesh[INNER_POLYGON][:, :2])
         self.parted = rig.source_gap > SHOWS_TEETH_GAP
@@ -127,7 +130,7 @@ class MouthPainter:
     def _teeth(self, u: np.ndarray, brightness: float) -> np.ndarray:
         """Teeth colour with shading toward the corners and faint gaps between teeth."""
         index = np.clip(((u + _LUT_REACH) * _LUT_PER_U).astype(np.int32), 0, len(_TEETH_SHADE) - 1)
-        return (self.teeth_rgb * brightness).astype(np.float32) * _TEETH_SHADE[index][..., None]
+        return (self.teeth_rgb * np.float32(brightness)) * _TEETH_SHADE[index][..., None]
 
     def _overlay_own_teeth(self, interior: np.ndarray, pose: RigPose,
                            box: tuple[int, int, int, int]) -> None:

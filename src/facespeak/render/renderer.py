@@ -59,10 +59,14 @@ class FaceRenderer:
     def render_frame(self, values: dict[str, float]) -> np.ndarray:
         """One (H, W, 3) uint8 RGB frame for one frame's channel values."""
         pose = self.rig.pose(values)
-        frame = self.canvas.image.copy()
         x0, y0, x1, y1 = self.region
         warped = self.warp.warp(self.source, pose.points)
-        frame[y0:y1, x0:x1] = warped[: y1 - y0, : x1 - x0]
+        if self.region == (0, 0, *self.size) and warped.shape == self.canvas.image.shape:
+            # The animated region is the whole frame (a face crop): nothing to paste into.
+            frame = warped
+        else:
+            frame = self.canvas.image.copy()
+            frame[y0:y1, x0:x1] = warped[: y1 - y0, : x1 - x0]
         self.mouth.paint(frame, pose, values)
         self.eyelids.paint(frame, pose, values["blink"])
         return frame

@@ -5,7 +5,8 @@ points and the barycentric weights of a coarse grid over the animated
 region, as a sparse matrix. Per frame: forward displacements on the grid are
 one sparse product; the backward map (which source pixel each output pixel
 shows) comes from a few fixed-point steps x = y - D(x) on the coarse grid,
-is upsampled, and drives one ``cv2.remap`` of the region.
+is upsampled as offsets, and drives one relative ``cv2.remap`` of the region
+(no full-size coordinate grid to add per frame).
 """
 
 from __future__ import annotations
@@ -30,33 +31,36 @@ class DenseWarp:
         # Grid nodes sit where cv2.resize puts source pixel centres when scaling by `step`.
         gx = x0 + (np.arange(self.gw) + 0.5) * step - 0.5
         gy = y0 + (np.arange(self.gh) + 0.5) * step - 0.5
-        self.grid = np.stack(np.meshgrid(gx, gy), -1).astype(np.float32)       # (gh, gw, 2)
-        self.weights = _barycentric_matrix(source_points, self.grid.reshape(-1, 2))
+        grid = np.stack(np.meshgrid(gx, gy), -1).astype(np.float32)            # (gh, gw, 2)
+        self.weights = _barycentric_matrix(source_points, grid.reshape(-1, 2))
         self.source_points = source_points.astype(np.float32)
-        full_x = np.arange(x0, x0 + self.gw * step, dtype=np.float32)
-        full_y = np.arange(y0, y0 + self.gh * step, dtype=np.float32)
-        self.identity = np.stack(np.meshgrid(full_x, full_y), -1)              # (H, W, 2)
+        # Each node's own (column, row): where a zero displacement samples the grid.
+        self.node_index = np.stack(np.meshgrid(np.arange(self.gw, dtype=np.float32),
+                                               np.arange(self.gh, dtype=np.float32)), -1)
         self.out_size = (self.gw * step, self.gh * step)
 
-    def backward_map(self, target_points: np.ndarray) -> np.ndarray:
-        """(H, W, 2) float32 absolute source coordinates for every output pixel of the region."""
+    def backward_offsets(self, target_points: np.ndarray) -> np.ndarray:
+        """(H, W, 2) float32: for every output pixel (x, y) of the region, the
+        source pixel it shows, as an offset from (x - x0, y - y0)."""
         forward = (self.weights @ (target_points - self.source_points)).astype(np.float32)
         forward = forward.reshape(self.gh, self.gw, 2)
-        scale = 1.0 / self.step
-        source = self.grid - forward
+        moved = forward
         for _ in range(FIXED_POINT_STEPS - 1):
-            node = (source - self.origin) * scale - 0.5 + 0.5 * scale
-            sampled = cv2.remap(forward, node[..., 0], node[..., 1], cv2.INTER_LINEAR,
-                                borderMode=cv2.BORDER_REPLICATE)
-            source = self.grid - sampled
-        offset = cv2.resize(source - self.grid, self.out_size, interpolation=cv2.INTER_LINEAR)
-        offset += self.identity
-        return offset
+            # The displacement at the current source estimate (node - moved), in grid units.
+            node = cv2.scaleAdd(moved, -1.0 / self.step, self.node_index)
+            moved = cv2.remap(forward, node, None, cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REPLICATE)
+        return cv2.resize(self.origin - moved, self.out_size, interpolation=cv2.INTER_LINEAR)
 
     def warp(self, image: np.ndarray, target_points: np.ndarray) -> np.ndarray:
         """The region of the output frame, (H, W, 3) uint8, sampled from ``image``."""
-        return cv2.remap(image, self.backward_map(target_points), None, cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_REPLICATE)
+        # A relative map adds each output pixel's own position within the region.
+        # Where the head moves away from a picture edge that cuts through hair or
+        # clothes, the pixels beyond it are mirrored: repeating the edge row
+        # would draw streaks.
+        return cv2.remap(image, self.backward_offsets(target_points), None,
+                         cv2.INTER_LINEAR | cv2.WARP_RELATIVE_MAP,
+                         borderMode=cv2.BORDER_REFLECT_101)
 
 
 def _barycentric_matrix(points: np.ndarray, queries: np.ndarray) -> csr_matrix:
