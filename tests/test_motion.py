@@ -37,6 +37,34 @@ def test_bilabial_middle_frames_are_closed(papa_speech):
             assert track.channels["jaw_open"][i] > 0.4, ph
 
 
+def test_forced_closures_meet_and_part_over_a_frame():
+    from facespeak.motion.visemes import EDGE_PRESS, force_bilabial_closures
+
+    channels = {"lip_press": np.zeros(20, np.float32)}
+    force_bilabial_closures(channels, (Phone("a", 0.0, 0.2), Phone("p", 0.2, 0.36),
+                                       Phone("a", 0.36, 0.8)), fps=25)
+    press = channels["lip_press"]
+    assert press[5:10].tolist() == [1.0] * 5  # the whole phone, frames 5-9
+    assert press[4] == press[10] == EDGE_PRESS  # half-way the frame before and after
+    assert press[:4].max() == press[11:].max() == 0.0
+
+
+def test_loudness_flicker_from_frame_to_frame_does_not_shake_the_jaw():
+    """A vowel whose loudness alternates every 40 ms frame: the loudness gain is
+    smoothed over neighbouring frames, so the jaw holds steady."""
+    from facespeak.types import Speech
+
+    rate, frame = 16000, 640
+    t = np.arange(2 * rate) / rate
+    # Each frame's loudness window is centred on its time: blocks centred there too.
+    loudness = np.where(((np.arange(len(t)) + frame // 2) // frame) % 2 == 0, 0.8, 0.2)
+    speech = Speech((loudness * np.sin(2 * np.pi * 200 * t)).astype(np.float32), rate,
+                    (Phone("a", 0.0, 2.0),), ())
+    jaw = build_motion_track(speech, MotionOptions(fps=25, mouth_lead_s=0.0)).channels["jaw_open"]
+    assert jaw[10:40].mean() > 0.3
+    assert np.abs(np.diff(jaw[10:40])).max() < 0.02
+
+
 def test_coarticulation_is_smooth_not_stepped(papa_speech):
     times = np.arange(0, papa_speech.duration_s, 0.005)
     jaw = mouth_channels(papa_speech.phones, times)["jaw_open"]

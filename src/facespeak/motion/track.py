@@ -78,6 +78,9 @@ def build_motion_track(speech: Speech | Utterance, options: MotionOptions = Moti
     energy = np.concatenate([energy[int(round(options.mouth_lead_s * fps)):],
                              np.zeros(int(round(options.mouth_lead_s * fps)))])[:n]
     gain = (1 - options.energy_gain) + options.energy_gain * np.sqrt(energy)
+    # Smoothed over neighbouring frames: loudness flickers from frame to frame,
+    # a jaw does not (it added to the face's frame-to-frame jitter).
+    gain = np.convolve(np.pad(gain, 1, mode="edge"), [0.25, 0.5, 0.25], "valid")
     channels["jaw_open"] = (channels["jaw_open"] * gain).astype(np.float32)
     force_bilabial_closures(channels, speech.phones, fps, options.mouth_lead_s)
     channels.update(head_channels(speech.words, n, fps, options.seed, options.head))

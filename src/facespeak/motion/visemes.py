@@ -166,6 +166,10 @@ def mouth_channels(phones: tuple[Phone, ...], times_s: np.ndarray) -> dict[str, 
     return {name: blended[:, i].astype(np.float32) for i, name in enumerate(MOUTH_CHANNELS)}
 
 
+EDGE_PRESS = 0.5
+"""Press on the frame either side of a forced p/b/m closure."""
+
+
 def force_bilabial_closures(channels: dict[str, np.ndarray], phones: tuple[Phone, ...],
                             fps: float, lead_s: float = 0.0) -> None:
     """p/b/m close the lips fully, whatever the neighbours: over the whole
@@ -179,3 +183,7 @@ def force_bilabial_closures(channels: dict[str, np.ndarray], phones: tuple[Phone
             first = round((ph.start_s - lead_s) * fps)
             last = round(max(ph.end_s - lead_s, middle) * fps)
             press[max(first, 0):max(last + 1, 0)] = 1.0
+            # Lips take a couple of frames to meet and to part, not one step.
+            for edge in (first - 1, last + 1):
+                if 0 <= edge < len(press):
+                    press[edge] = max(press[edge], EDGE_PRESS)
