@@ -21,16 +21,17 @@ from facespeak.render.rig import FaceRig, RigPose
 
 INNER_POLYGON = list(g.INNER_LIP_UPPER) + list(reversed(g.INNER_LIP_LOWER[1:-1]))
 SUBPIXEL_BITS = 4
-SHOWS_TEETH_GAP = 0.02
-"""Source inner-lip gaps (IOD) above this may show the portrait's own teeth..."""
+PARTED_GAP_IOD = 0.02
+"""Source inner-lip gaps (IOD) above this count as parted lips, which may show teeth."""
+OWN_TEETH_SHARE = 0.15
+"""Parted lips show the portrait's own teeth if at least this share of the gap
+looks like teeth: brighter than the lips by a quarter and unsaturated (a smile
+with parted lips but no teeth showing measures 0.00-0.07 on the real
+portraits, the demo's toothy smile 0.26)."""
 UPPER_TEETH_SHOW_IOD = 0.035
 """How far the upper incisors show below the resting upper lip (about 3 mm)."""
 LOWER_TEETH_MAX_IOD = 0.06
 """How much of the lower teeth shows above the lower lip on the widest openings."""
-OWN_TEETH_SHARE = 0.15
-"""...if at least this share of the gap looks like teeth: brighter than the lips
-by a quarter and unsaturated (a smile with parted lips but no teeth showing
-measures 0.00-0.07 on the real portraits, the demo's toothy smile 0.26)."""
 
 
 class MouthPainter:
@@ -52,7 +53,7 @@ class MouthPainter:
             c.astype(np.float32) for c in (self.teeth_rgb, self.cavity_rgb, self.tongue_rgb))
         self.source_image = image
         self.source_mask = _polygon_mask(image.shape[:2], mesh[INNER_POLYGON][:, :2])
-        self.parted = rig.source_gap > SHOWS_TEETH_GAP
+        self.parted = rig.source_gap > PARTED_GAP_IOD
         """The portrait's lips are parted (the warp must not sample their gap)."""
         self.own_teeth = (self.parted and _teeth_share(image, self.source_mask, self.lip_rgb)
                           >= OWN_TEETH_SHARE)
@@ -119,7 +120,6 @@ class MouthPainter:
         near = 0.7 + 0.3 * np.clip((v - tongue_top) / max(rise, 1e-3), 0, 1)
         _blend(out, self.tongue_rgb * ((0.55 + 0.45 * depth) * near)[..., None],
                _edge(v - tongue_top, 0.02) * _edge(0.95 - across, 0.1))
-        # Lower teeth show more as the jaw drops.
         # Lower teeth rise above the lower lip only as the jaw drops well open.
         lower_height = LOWER_TEETH_MAX_IOD * float(np.clip((opening - 0.04) / 0.2, 0.0, 1.0))
         lower_top = lower_lip - lower_height * (1 - 0.5 * across ** 2)

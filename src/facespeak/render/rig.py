@@ -25,7 +25,7 @@ MAX_GAP_IOD = 0.52
 """Inner-lip gap at jaw_open = 1, in inter-ocular distances. Set so that speech
 opens as far as on the real clips (voiced aperture median 0.116, 95th percentile
 0.24): at 0.40 the photographs measured 0.080-0.087 / 0.15-0.20, at 0.52
-0.096-0.117 / 0.21-0.25 (docs/gallery.md)."""
+0.094-0.114 / 0.21-0.25 (docs/gallery.md)."""
 RING_SCALES = (1.28, 1.75, 2.7)
 RING_TOP_WEIGHTS = (1.0, 0.45, 0.0)
 RING_BOTTOM_WEIGHTS = (0.25, 0.0, 0.0)

@@ -69,8 +69,9 @@ one is shaped (28 s of speech: 0.93 -> 0.5 s); engines behind a lock
 
 def prefetched(fn: Callable[[T], R], items: Sequence[T],
                ahead: int = SYNTHESIS_THREADS) -> Iterator[R]:
-    """``fn(item)`` for each item, in order, computed by ``ahead`` threads at most
-    ``ahead`` items ahead of the consumer (memory stays flat for any length)."""
+    """``fn(item)`` for each item, in order, computed by ``ahead`` threads with at
+    most ``ahead`` + 1 items started and not yet taken (memory stays flat for any
+    length)."""
     if ahead <= 1 or len(items) <= 1:
         yield from map(fn, items)
         return
