@@ -572,8 +572,8 @@ def test_espeak_starts_once_when_threads_ask_at_the_same_moment():
               "threads = [threading.Thread(target=start) for _ in range(4)]\n"
               "[t.start() for t in threads]; [t.join() for t in threads]\n"
               "print(espeak._library().sample_rate)\n")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False,
-                          timeout=60)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=False, timeout=60)
     assert done.returncode == 0, done.stderr[-500:]
     assert int(done.stdout) > 0
 
