@@ -98,6 +98,16 @@ def test_head_motion_statistics_are_in_the_range_of_real_footage():
     assert 8 <= np.sqrt((speed ** 2).mean()) <= 60
 
 
+def test_head_acceleration_changes_smoothly_between_frames():
+    # Acceleration that jumps from frame to frame reads as non-rigid face jitter
+    # to a tracker; with the head's inertia it changes far less than velocity.
+    ch = head_channels(_long_words(60), 25 * 60, 25, seed=3)
+    for key in ("yaw_deg", "pitch_deg", "roll_deg"):
+        angle = ch[key].astype(np.float64)
+        velocity, acceleration = np.diff(angle), np.diff(angle, 2)
+        assert np.sqrt((acceleration ** 2).mean()) < 0.5 * np.sqrt((velocity ** 2).mean())
+
+
 def test_head_motion_scale_zero_is_still_but_breathes():
     ch = head_channels(_long_words(20), 500, 25, seed=0, style=HeadStyle(scale=0.0))
     assert np.abs(ch["yaw_deg"]).max() == 0 and np.abs(ch["pitch_deg"]).max() == 0

@@ -251,7 +251,9 @@ def test_emphasis_nods_the_head_at_the_emphasised_word():
     dip = nodding.channels["pitch_deg"] - plain.channels["pitch_deg"]  # + = head down
     at = (times >= river.start_s - 0.05) & (times <= river.start_s + 0.6)
     assert dip[at].max() > 3.0
-    assert np.abs(dip[times < river.start_s - 0.1]).max() < 1e-6
+    # Nothing before the word, bar the head's inertia (~70 ms) rounding the nod's start.
+    assert np.abs(dip[times < river.start_s - 0.3]).max() < 1e-6
+    assert np.abs(dip[times < river.start_s - 0.1]).max() < 0.05
     assert times[np.argmax(dip)] == pytest.approx(river.start_s + 0.2, abs=0.15)
     again = motion_from_json(motion_to_json(nodding))
     assert [w.emphasis for w in again.words] == [w.emphasis for w in nodding.words]
