@@ -79,7 +79,7 @@ def test_sidecar_has_timelines_and_replays_to_the_same_video(demo_video, tmp_pat
 
 
 def test_same_seed_same_video_other_seed_other_motion(demo_video, tmp_path):
-    result, (frames, *_rest) = demo_video
+    _, (frames, *_rest) = demo_video
     same = tmp_path / "same.mp4"
     other = tmp_path / "other.mp4"
     facespeak.say(demo_portrait_path(), TEXT, same, crop="face", seed=3)

@@ -40,7 +40,7 @@ def detect_face(portrait: Portrait) -> FaceGeometry:
 
 def face_geometry_from_landmarks(landmarks: np.ndarray, faces_found: int = 1) -> FaceGeometry:
     """Pose, canonical (rotation-removed) shape and size of a (478, 3) landmark set."""
-    scale, rot, trans = fit_head_pose(landmarks)
+    _, rot, _ = fit_head_pose(landmarks)
     centre = landmarks.mean(axis=0)
     canonical = (landmarks - centre) @ rot + centre  # rot.T applied to row vectors
     x0, y0 = np.floor(landmarks[:, :2].min(axis=0)).astype(int)
