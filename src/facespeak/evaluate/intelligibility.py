@@ -53,7 +53,11 @@ def recognize(samples: np.ndarray, sample_rate: int) -> str:
 def decode_utterance(decoder, samples: np.ndarray) -> None:
     """Run a PocketSphinx ``decoder`` over mono float audio at ``RECOGNISER_RATE``
     as one utterance; its results are then read from the decoder (the caller
-    holds that decoder's lock)."""
+    holds that decoder's lock). The front end's adaptive state (cepstral mean,
+    noise estimate) is reset first: kept, it made a sentence's words depend on
+    what the decoder had heard before (5 of 30 Harvard sentences changed when
+    the order was reversed)."""
+    decoder.reinit_feat()
     decoder.start_utt()
     decoder.process_raw(recognizer_pcm(samples), full_utt=True)
     decoder.end_utt()
