@@ -9,7 +9,7 @@ radio recording and the female news clip's audio track, 8 s each. The first
 half (4 s) is the reference; the speaker distance is measured to the held-out
 second half. The 20 Harvard sentences are spoken as one utterance each way:
 
-    plain      the default voice, nothing applied
+    plain      no conversion: the base voice voice_params_for picks, nothing applied
     shaped     voice_params_for: base voice of the profile's gender, engine pitch/range/rate
     converted  shaped, then convert_speech
     + warp     converted with formant_warp=True
@@ -73,9 +73,8 @@ def conversion_table() -> None:
               f"{floor.timbre:7.3f} {floor.pitch:7.3f} {'':>6}")
         for spoken in (result.plain, result.shaped, result.converted, result.warped):
             name = "+ warp" if spoken is result.warped else spoken.label
-            voice_name = "default" if spoken is result.plain else base
             d = spoken.distance
-            print(f"{label:14} {voice_name:18} {name:10} {d.total:8.3f} {d.timbre:7.3f} "
+            print(f"{label:14} {base:18} {name:10} {d.total:8.3f} {d.timbre:7.3f} "
                   f"{d.pitch:7.3f} {spoken.word_error_rate:6.1%}")
         print(f"{'':14} {result.params.reason}")
         print(f"{'':14} distance shrinks {result.shrink:.0%} from plain; WER converted - plain "

@@ -420,11 +420,12 @@ def test_espeak_ipa_marks_are_fixed():
 @needs_flite
 def test_default_english_voice_is_the_most_intelligible_installed(monkeypatch):
     engine, voice, language = resolve_voice(None, None)
-    assert (engine.name, voice, language) == ("flite", "rms", "en")
-    monkeypatch.setattr(voices_module.FLITE, "binary", "no-such-flite-binary")
+    best = ("festival", "slt-hts") if FESTIVAL.voices() else ("flite", "rms")
+    assert (engine.name, voice, language) == (*best, "en")
     if FESTIVAL.voices():
-        assert resolve_voice(None, "en")[:2] == (voices_module.FESTIVAL, "slt-hts")
         assert resolve_voice("slt-hts", None)[0] is voices_module.FESTIVAL
+    monkeypatch.setattr(voices_module.FESTIVAL, "binary", "no-such-festival-binary")
+    assert resolve_voice(None, "en")[:2] == (voices_module.FLITE, "rms")
 
 
 @needs_flite
@@ -531,7 +532,9 @@ def test_real_sentences_keep_stop_closures_inside_stops_after_joining():
     speech = synthesize_sentences(sentences, None, None)
     assert_gap_free(speech)
     assert speech.sample_rate == 22050 and speech.voice == resolve_voice(None, None)[1]
-    assert all(closure_centres_inside(speech, tolerance_s=0.010))
+    # The default voice may be a shaped one (slt-hts has lower formants): the
+    # shaped voices' criterion (tests/test_speech_shape.py) holds.
+    assert np.mean(closure_centres_inside(speech, tolerance_s=0.010)) >= 0.9
     assert [w.text for w in speech.words][:3] == ["Hello", "there", "Peter"]
     assert speech.phones[0].end_s == pytest.approx(0.3 + EDGE_SILENCE_S, abs=0.01)
 

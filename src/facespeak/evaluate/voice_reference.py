@@ -4,8 +4,9 @@ what it costs in intelligibility.
 A recording is cut in two: the first half is the reference (its voice
 profile), the second half is held out. The same 20 Harvard sentences are
 spoken three ways, each as one utterance the way ``say`` speaks a text:
-with the default voice (plain), with ``voice_params_for`` (engine-side
-shaping only) and shaped then converted by ``convert_speech``. For each,
+with no conversion (plain: the base voice ``voice_params_for`` picks, as it
+is), with ``voice_params_for`` (engine-side shaping only) and shaped then
+converted by ``convert_speech``. For each,
 the speaker distance to the held-out half and the recogniser's word error
 rate over the 20 sentences are measured. Distances to the held-out half, not
 to the reference itself, so that conversion cannot score by copying the very
@@ -78,7 +79,7 @@ def measure_voice_reference(samples: np.ndarray, sample_rate: int, name: str, *,
     profile = voice_profile_from_samples(reference, sample_rate, name)
     params = voice_params_for(profile, voice=voice)
     sentences = [s for text in TEST_SENTENCES for s in normalize_text(text)]
-    plain, plain_bounds = _speak(sentences, VoiceParams())
+    plain, plain_bounds = _speak(sentences, VoiceParams(voice=params.voice))
     shaped, bounds = _speak(sentences, params)
     start = time.process_time()
     converted = convert_speech(shaped, profile)

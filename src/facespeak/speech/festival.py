@@ -46,7 +46,7 @@ from facespeak.types import Phone, Speech, VoiceInfo, Word
 
 VOICES: tuple[VoiceInfo, ...] = (
     VoiceInfo("festival", "slt-hts", ("en", "en-us"), "female",
-              "US English, female, HMM-based (HTS); the most intelligible"),
+              "US English, female, HMM-based (HTS), formants 10 % lower; the most intelligible"),
 )
 _SCHEME_VOICES = {"slt-hts": "cmu_us_slt_arctic_hts"}
 _MISSING = "festival is not installed: apt-get install festival festvox-us-slt-hts"

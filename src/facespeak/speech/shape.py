@@ -23,6 +23,13 @@ output rate uses small up/down factors (k then moves by under 0.3 %)."""
 LIMITS = {"pitch_scale": (0.5, 2.0), "pitch_range": (0.0, 3.0),
           "formant_scale": (0.75, 1.35), "rate": (0.5, 2.0)}
 """Allowed values; beyond them the engines' controls clip or speech breaks down."""
+VOICE_FORMANT_SCALE = {("festival", "slt-hts"): 0.9}
+"""Voices that are always spoken with their formants moved (times any formant
+scale asked for): the voice's own timbre in facespeak. Festival's slt-hts with
+formants 10 % lower (a vocal tract 11 % longer; its pitch unchanged) is heard
+far better by the recogniser: 31.2 -> 19.2 % WER over the 30 Harvard sentences
+and 7.3 -> 4.0 % over 151 words of news sentences (0.88: 17.1 / 5.3 %, 0.92:
+21.7 / 3.3 %), where flite rms reads 22.5 / 5.3 %."""
 
 
 def check_voice_params(params: VoiceParams) -> None:
@@ -61,6 +68,8 @@ def engine_prosody(params: VoiceParams) -> Prosody:
 def speak(engine: SpeechEngine, text: str, voice: str, language: str,
           params: VoiceParams) -> Speech:
     """One sentence spoken by ``engine`` in ``voice``, shaped by ``params``."""
+    base = VOICE_FORMANT_SCALE.get((engine.name, voice), 1.0)
+    params = replace(params, formant_scale=params.formant_scale * base)
     speech = engine.synthesize(text, voice, language, engine_prosody(params))
     return scale_formants(speech, params.formant_scale)
 

@@ -14,11 +14,12 @@ FLITE = FliteEngine()
 ESPEAK = EspeakEngine()
 ENGINES: tuple[SpeechEngine, ...] = (FESTIVAL, FLITE, ESPEAK)
 DEFAULT_ENGLISH_VOICES: tuple[tuple[SpeechEngine, str], ...] = (
-    (FLITE, "rms"), (FESTIVAL, "slt-hts"))
+    (FESTIVAL, "slt-hts"), (FLITE, "rms"))
 """The first installed one speaks English by default: the most intelligible
 voices, in that order, by the recogniser's word error rate over 30 Harvard
-sentences (benchmarks/bench_voices.py: flite rms 21 %, festival slt-hts 30 %;
-both far faster than real time)."""
+sentences (benchmarks/bench_voices.py: festival slt-hts, with the lower
+formants facespeak gives it, 19.2 %; flite rms 22.5 %; both far faster than
+real time)."""
 _ALIASES = {"festival": FESTIVAL, "flite": FLITE, "espeak": ESPEAK, "espeak-ng": ESPEAK}
 _SHOWN = 12  # names shown in an error before "... (N in all)"
 
