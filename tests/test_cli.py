@@ -106,7 +106,11 @@ def test_ctrl_c_leaves_nothing(tmp_path):
     """SIGINT in the middle of rendering: exit 130 and no file, temporary or final."""
     text = "This sentence is long enough to keep the renderer busy for a while. " * 6
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "facespeak", "say", "demo", text,
+    # Ctrl-C's handler set explicitly: a test run started in the background
+    # inherits SIGINT ignored, and Python then keeps it ignored.
+    run_cli = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+               "from facespeak.cli import main; sys.exit(main(sys.argv[1:]))")
+    proc = subprocess.Popen([sys.executable, "-c", run_cli, "say", "demo", text,
                              "-o", str(tmp_path / "o.mp4"), "--size", "1024"],
                             stderr=subprocess.PIPE, env=env, text=True)
     seen = ""
