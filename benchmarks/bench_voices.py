@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from facespeak.evaluate.intelligibility import recognize, word_error_rate
+from facespeak.evaluate.intelligibility import corpus_word_error_rate, recognize
 from facespeak.speech import synthesize_sentences
 from facespeak.speech.voices import ESPEAK, FESTIVAL, FLITE
 from facespeak.text.harvard import HARVARD_SENTENCES
@@ -69,17 +69,15 @@ def _live_cpu_s(pid: int) -> float:
 
 def measure(params: VoiceParams) -> tuple[float, float]:
     """(WER over HARVARD_SENTENCES, seconds of speech per CPU second of synthesis)."""
-    errors = words = 0.0
+    heard = []
     speech_s = synth_s = 0.0
     for text in HARVARD_SENTENCES:
         start = cpu_s()
         speech = synthesize_sentences([Sentence(text, 0.0)], params, "en")
         synth_s += cpu_s() - start
         speech_s += speech.duration_s
-        n = len(text.split())
-        errors += word_error_rate(text, recognize(speech.samples, speech.sample_rate)) * n
-        words += n
-    return errors / words, speech_s / synth_s
+        heard.append(recognize(speech.samples, speech.sample_rate))
+    return corpus_word_error_rate(HARVARD_SENTENCES, heard), speech_s / synth_s
 
 
 def shaping_label(p: VoiceParams) -> str:

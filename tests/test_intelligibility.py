@@ -1,7 +1,12 @@
 import numpy as np
 import pytest
 
-from facespeak.evaluate.intelligibility import normalize_words, recognize, word_error_rate
+from facespeak.evaluate.intelligibility import (
+    corpus_word_error_rate,
+    normalize_words,
+    recognize,
+    word_error_rate,
+)
 from facespeak.speech import FliteEngine
 
 FLITE = FliteEngine()
@@ -14,6 +19,14 @@ def test_word_error_rate_counts_edits_per_reference_word():
     assert word_error_rate("the cat sat", "a cat sat down") == pytest.approx(2 / 3)
     assert word_error_rate("the cat sat", "") == 1.0
     assert word_error_rate("one two", "three four five six") == 2.0
+
+
+def test_corpus_word_error_rate_weighs_sentences_by_their_words():
+    # 1 edit in 6 words and 1 in 2: 2 / 8, not the mean of 1/6 and 1/2.
+    assert corpus_word_error_rate(["the cat sat on the mat", "hello world"],
+                                  ["the cat sat on mat", "hello"]) == pytest.approx(2 / 8)
+    with pytest.raises(ValueError, match="hypotheses"):
+        corpus_word_error_rate(["one"], [])
 
 
 def test_word_error_rate_ignores_case_punctuation_and_spells_numbers():

@@ -108,7 +108,6 @@ def test_rendered_mouth_opens_and_closes_when_detected_again(renderer):
     assert aperture(dict(REST, jaw_open=0.9)) > 0.15
 
 
-
 def test_rotation_from_euler_is_intrinsic_yxz_and_inverts():
     from scipy.spatial.transform import Rotation
 

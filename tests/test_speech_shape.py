@@ -190,7 +190,7 @@ def test_voice_params_out_of_range_are_refused_with_the_name():
 
 @pytest.mark.skipif(not FESTIVAL.voices(), reason="festival's HTS voice is not installed")
 def test_slt_hts_is_spoken_with_lower_formants_because_it_is_heard_better():
-    from facespeak.evaluate.intelligibility import recognize, word_error_rate
+    from facespeak.evaluate.intelligibility import corpus_word_error_rate, recognize
     from facespeak.speech.shape import VOICE_FORMANT_SCALE
     from facespeak.text.harvard import HARVARD_SENTENCES
 
@@ -198,13 +198,10 @@ def test_slt_hts_is_spoken_with_lower_formants_because_it_is_heard_better():
     assert base < 1.0
 
     def wer(params: VoiceParams) -> float:
-        errors = words = 0.0
-        for text in HARVARD_SENTENCES:
-            speech = synthesize_sentences([Sentence(text, 0.0)], params, "en")
-            errors += word_error_rate(text, recognize(speech.samples, speech.sample_rate)) \
-                * len(text.split())
-            words += len(text.split())
-        return errors / words
+        spoken = (synthesize_sentences([Sentence(text, 0.0)], params, "en")
+                  for text in HARVARD_SENTENCES)
+        return corpus_word_error_rate(HARVARD_SENTENCES,
+                                      [recognize(s.samples, s.sample_rate) for s in spoken])
 
     ours = wer(VoiceParams("festival:slt-hts"))
     own_formants = wer(VoiceParams("festival:slt-hts", formant_scale=1 / base))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections.abc import Sequence
 from math import gcd
 
 import numpy as np
@@ -85,6 +86,21 @@ def word_error_rate(reference_text: str, hypothesis: str) -> float:
     if not ref:
         raise ValueError("word_error_rate needs a reference with at least one word")
     return _edit_distance(ref, hyp) / len(ref)
+
+
+def corpus_word_error_rate(references: Sequence[str], hypotheses: Sequence[str]) -> float:
+    """All word edits over all reference words, sentence by sentence (a long
+    sentence counts for more than a short one)."""
+    if len(references) != len(hypotheses):
+        raise ValueError(f"{len(references)} references but {len(hypotheses)} hypotheses")
+    edits = words = 0
+    for reference, hypothesis in zip(references, hypotheses):
+        ref = normalize_words(reference)
+        edits += _edit_distance(ref, normalize_words(hypothesis))
+        words += len(ref)
+    if not words:
+        raise ValueError("corpus_word_error_rate needs references with at least one word")
+    return edits / words
 
 
 def _edit_distance(ref: list[str], hyp: list[str]) -> int:

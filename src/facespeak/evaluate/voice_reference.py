@@ -16,11 +16,12 @@ statistics it was given.
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 from dataclasses import dataclass
 
 import numpy as np
 
-from facespeak.evaluate.intelligibility import normalize_words, recognize, word_error_rate
+from facespeak.evaluate.intelligibility import corpus_word_error_rate, recognize
 from facespeak.speech import iter_speech
 from facespeak.speech.assemble import concatenate
 from facespeak.text import normalize_text
@@ -108,10 +109,6 @@ def _speak(sentences: list[Sentence], params: VoiceParams) -> tuple[Speech, list
 
 
 def _word_error_rate(speech: Speech, bounds: list[int]) -> float:
-    """All word edits over all reference words, sentence by sentence."""
-    edits = words = 0.0
-    for text, a, b in zip(TEST_SENTENCES, bounds[:-1], bounds[1:], strict=True):
-        n = len(normalize_words(text))
-        edits += word_error_rate(text, recognize(speech.samples[a:b], speech.sample_rate)) * n
-        words += n
-    return edits / words
+    """All word edits over all reference words, each sentence recognised alone."""
+    heard = [recognize(speech.samples[a:b], speech.sample_rate) for a, b in pairwise(bounds)]
+    return corpus_word_error_rate(TEST_SENTENCES, heard)

@@ -1,8 +1,8 @@
 """Speech stage: sentences -> waveform with phone and word timelines.
 
 Engines: Festival (English, its HTS voice slt-hts, the default) and flite
-(English, rms and others) through their programs, espeak-ng (100+ languages) through its C
-library, and a deterministic ``FakeEngine`` for tests of later stages. A
+(English, rms and others) through their programs, espeak-ng (100+ languages)
+through its C library, and a deterministic ``FakeEngine`` for tests of later stages. A
 ``VoiceParams`` shapes any of them (rate, pitch, range, formants: shape.py).
 """
 

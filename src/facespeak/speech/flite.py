@@ -44,7 +44,8 @@ from facespeak.speech.pitch import shift_pitch
 from facespeak.types import Phone, Speech, VoiceInfo, Word
 
 VOICES: tuple[VoiceInfo, ...] = (
-    VoiceInfo("flite", "rms", ("en", "en-us"), "male", "US English, male (the most intelligible male voice)"),
+    VoiceInfo("flite", "rms", ("en", "en-us"), "male",
+              "US English, male (the most intelligible male voice)"),
     VoiceInfo("flite", "slt", ("en", "en-us"), "female", "US English, female"),
     VoiceInfo("flite", "awb", ("en", "en-gb-scotland"), "male", "Scottish English, male"),
     VoiceInfo("flite", "kal16", ("en", "en-us"), "male", "US English, male, diphone"),
