@@ -251,6 +251,31 @@ def test_festival_stops_fricatives_and_pauses_line_up_with_the_audio():
 
 
 @needs_festival
+def test_festival_speaks_on_after_its_process_crashes(monkeypatch):
+    """Festival's HTS engine can segfault in a long-lived process (seen after
+    many pitch-model switches): the sentence is spoken by a fresh process."""
+    import os
+    import signal
+
+    from facespeak.speech import festival
+
+    before = FESTIVAL.synthesize("Hello world.", "slt-hts", "en")
+    say, crashes = festival._Session.say, []
+
+    def crash_first(session, *args):
+        if not crashes:  # the process dies while this sentence is on its way
+            crashes.append(session.process._proc.pid)
+            os.kill(session.process._proc.pid, signal.SIGSEGV)
+            session.process._proc.wait(timeout=10)
+        return say(session, *args)
+
+    monkeypatch.setattr(festival._Session, "say", crash_first)
+    again = FESTIVAL.synthesize("Hello world.", "slt-hts", "en")
+    assert crashes and FESTIVAL._session.process._proc.pid != crashes[0]
+    assert np.array_equal(again.samples, before.samples)
+
+
+@needs_festival
 def test_festival_words_follow_the_text_and_own_their_phones():
     speech = FESTIVAL.synthesize("Hello world, the twenty-one apples.", "slt-hts", "en")
     assert [(w.text, w.stressed) for w in speech.words] == [

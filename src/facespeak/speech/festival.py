@@ -116,7 +116,16 @@ class FestivalEngine:
             names = ", ".join(v.name for v in self.voices()) or "none installed"
             raise UnknownVoice(f"festival has no voice {voice!r}; its voices: {names}")
         with self._lock:
-            samples, rate, out = self._live_session().say(_SCHEME_VOICES[voice], text, prosody)
+            try:
+                samples, rate, out = self._live_session().say(_SCHEME_VOICES[voice], text,
+                                                              prosody)
+            except EngineFailed:
+                if self._session is not None and self._session.alive():
+                    raise  # Festival refused this sentence: a fresh process would too
+                # The process died. Its HTS engine can crash (SIGSEGV) after many
+                # pitch-model switches in one process; a fresh one speaks the sentence.
+                samples, rate, out = self._live_session().say(_SCHEME_VOICES[voice], text,
+                                                              prosody)
         segments, tokens = parse_report(out)
         segments = delay_sibilant_onsets(segments)
         duration = len(samples) / rate
